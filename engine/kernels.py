@@ -1,0 +1,372 @@
+"""Compiled kernels: one function per piece of MATH.md, and the fused training loop built from them.
+
+Private: they trust their input (shapes, dtypes, codes); the public classes validate first.
+Layouts: weights W (n_out, n_in) C-contiguous, activations (n, m) with samples as columns.
+The input batch is gathered as rows XB (m, d), so the first layer reads XB.T.
+"""
+
+import math
+
+import numpy as np
+from numba import njit
+
+# No 'nnan'/'ninf': the kernels must see NaN and infinity to stop a diverging run.
+FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
+JIT = dict(nogil=True, cache=True, fastmath=FASTMATH)
+
+# Activation codes (engine.names.ACTIVATION_CODES).
+LINEAR, RELU, LEAKY_RELU, ELU, GELU, SWISH, SIGMOID, TANH, SIN, SOFTMAX = range(10)
+MSE, BCE, CCE = range(3)
+SGD, MOMENTUM, RMSPROP, ADAM = range(4)
+
+LEAKY_SLOPE = 0.01
+GELU_C = math.sqrt(2.0 / math.pi)
+GELU_K = 0.044715
+
+# Below this many multiply-adds a plain loop beats a BLAS call's overhead.
+BLAS_MIN_MACS = 32768
+
+
+@njit(inline="always", **JIT)
+def _sigmoid(z):
+    if z >= 0:
+        return 1.0 / (1.0 + math.exp(-z))
+    e = math.exp(z)
+    return e / (1.0 + e)
+
+
+@njit(inline="always", **JIT)
+def activate_scalar(code, z):
+    """f(z) for every element-wise activation."""
+    if code == LINEAR:
+        return z
+    if code == RELU:
+        return z if z > 0 else 0.0 * z
+    if code == LEAKY_RELU:
+        return z if z > 0 else LEAKY_SLOPE * z
+    if code == ELU:
+        return z if z > 0 else math.expm1(z)
+    if code == GELU:
+        return 0.5 * z * (1.0 + math.tanh(GELU_C * (z + GELU_K * z * z * z)))
+    if code == SWISH:
+        return z * _sigmoid(z)
+    if code == SIGMOID:
+        return _sigmoid(z)
+    if code == TANH:
+        return math.tanh(z)
+    return math.sin(z)
+
+
+@njit(inline="always", **JIT)
+def derivative_scalar(code, z, a):
+    """f'(z), given z and a = f(z) (several derivatives are cheapest from a)."""
+    if code == LINEAR:
+        return 1.0
+    if code == RELU:
+        return 1.0 if z > 0 else 0.0
+    if code == LEAKY_RELU:
+        return 1.0 if z > 0 else LEAKY_SLOPE
+    if code == ELU:
+        return 1.0 if z > 0 else a + 1.0
+    if code == GELU:
+        t = math.tanh(GELU_C * (z + GELU_K * z * z * z))
+        return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * GELU_K * z * z)
+    if code == SWISH:
+        s = _sigmoid(z)
+        return s + a * (1.0 - s)
+    if code == SIGMOID:
+        return a * (1.0 - a)
+    if code == TANH:
+        return 1.0 - a * a
+    return math.cos(z)
+
+
+@njit(**JIT)
+def affine(W, b, A_prev, Z):
+    """Z = W · A_prev + b (MATH.md forward pass). A_prev may be a transposed view."""
+    n, k = W.shape
+    m = Z.shape[1]
+    if n * k * m >= BLAS_MIN_MACS:
+        np.dot(W, A_prev, Z)
+        for j in range(n):
+            bj = b[j, 0]
+            for s in range(m):
+                Z[j, s] += bj
+        return
+    for j in range(n):
+        bj = b[j, 0]
+        for s in range(m):
+            Z[j, s] = bj
+        for q in range(k):
+            w = W[j, q]
+            for s in range(m):
+                Z[j, s] += w * A_prev[q, s]
+
+
+@njit(**JIT)
+def activate(code, Z, A):
+    """A = f(Z); softmax normalises each column (each sample) on its own."""
+    n, m = Z.shape
+    if code == SOFTMAX:
+        for s in range(m):
+            top = Z[0, s]
+            for j in range(1, n):
+                top = max(top, Z[j, s])
+            total = 0.0
+            for j in range(n):
+                e = math.exp(Z[j, s] - top)
+                A[j, s] = e
+                total += e
+            for j in range(n):
+                A[j, s] /= total
+        return
+    for j in range(n):
+        for s in range(m):
+            A[j, s] = activate_scalar(code, Z[j, s])
+
+
+@njit(**JIT)
+def cost(loss, A, Y, eps):
+    """The mean cost J of MATH.md (data term), logs protected by clipping A into [eps, 1-eps]."""
+    n, m = A.shape
+    total = 0.0
+    for j in range(n):
+        for s in range(m):
+            a = A[j, s]
+            y = Y[j, s]
+            if loss == MSE:
+                total += (a - y) * (a - y)
+            else:
+                a = min(max(a, eps), 1.0 - eps)
+                if loss == BCE:
+                    total -= y * math.log(a) + (1.0 - y) * math.log(1.0 - a)
+                elif y != 0.0:
+                    total -= y * math.log(a)
+    if loss == MSE:
+        return total / (m * n)
+    return total / m
+
+
+@njit(**JIT)
+def output_error(act, loss, Z, A, Y, dZ, scale):
+    """dZᴸ per MATH.md, times scale (1 for the per-sample error, 1/m inside the fused loop)."""
+    n, m = A.shape
+    if loss != MSE:
+        for j in range(n):
+            for s in range(m):
+                dZ[j, s] = scale * (A[j, s] - Y[j, s])
+        return
+    c = scale * 2.0 / n
+    if act == SOFTMAX:
+        # The softmax Jacobian is not diagonal: dZ_i = a_i (g_i - Σ_j g_j a_j).
+        for s in range(m):
+            dot = 0.0
+            for j in range(n):
+                dot += (A[j, s] - Y[j, s]) * A[j, s]
+            for j in range(n):
+                dZ[j, s] = c * A[j, s] * ((A[j, s] - Y[j, s]) - dot)
+        return
+    for j in range(n):
+        for s in range(m):
+            dZ[j, s] = c * (A[j, s] - Y[j, s]) * derivative_scalar(act, Z[j, s], A[j, s])
+
+
+@njit(**JIT)
+def weight_grads(dZ, A_prev_T, dW, db, scale):
+    """dW = scale · dZ · A_prevᵀ and db = scale · Σ_columns dZ. A_prev_T is A_prev transposed, (m, k)."""
+    n, m = dZ.shape
+    k = dW.shape[1]
+    if n * k * m >= BLAS_MIN_MACS:
+        np.dot(dZ, A_prev_T, dW)
+        if scale != 1.0:
+            for j in range(n):
+                for q in range(k):
+                    dW[j, q] *= scale
+    else:
+        for j in range(n):
+            for q in range(k):
+                total = 0.0
+                for s in range(m):
+                    total += dZ[j, s] * A_prev_T[s, q]
+                dW[j, q] = scale * total
+    for j in range(n):
+        total = 0.0
+        for s in range(m):
+            total += dZ[j, s]
+        db[j, 0] = scale * total
+
+
+@njit(**JIT)
+def hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev):
+    """dZˡ⁻¹ = (Wˡ)ᵀ · dZˡ ⊙ fˡ⁻¹'(Zˡ⁻¹)."""
+    n, k = W.shape
+    m = dZ.shape[1]
+    if n * k * m >= BLAS_MIN_MACS:
+        np.dot(W.T, dZ, dZ_prev)
+    else:
+        for q in range(k):
+            for s in range(m):
+                dZ_prev[q, s] = 0.0
+        for j in range(n):
+            for q in range(k):
+                w = W[j, q]
+                for s in range(m):
+                    dZ_prev[q, s] += w * dZ[j, s]
+    if act_prev == LINEAR:
+        return
+    for q in range(k):
+        for s in range(m):
+            dZ_prev[q, s] *= derivative_scalar(act_prev, Z_prev[q, s], A_prev[q, s])
+
+
+@njit(**JIT)
+def update(opt, theta, grad, state, new_theta, new_state, lo, hi, lr, l1, l2,
+           momentum, nesterov, rho, beta1, beta2, eps, t):
+    """One optimizer step for theta[lo:hi] into new_theta (and new_state); returns False on NaN/inf.
+
+    Writing into a second buffer keeps the last good values when the step goes wrong.
+    l1 and l2 are the regularisation rates for this segment (0 for biases).
+    """
+    ok = True
+    for i in range(lo, hi):
+        w = theta[i]
+        g = grad[i]
+        if l2 != 0.0:
+            g += l2 * w
+        if l1 != 0.0:
+            g += l1 * (1.0 if w > 0 else (-1.0 if w < 0 else 0.0))
+        if opt == SGD:
+            w_new = w - lr * g
+        elif opt == MOMENTUM:
+            v = momentum * state[0, i] + g
+            new_state[0, i] = v
+            w_new = w - lr * (g + momentum * v) if nesterov else w - lr * v
+        elif opt == RMSPROP:
+            s2 = rho * state[0, i] + (1.0 - rho) * g * g
+            new_state[0, i] = s2
+            w_new = w - lr * g / (math.sqrt(s2) + eps)
+        else:
+            m1 = beta1 * state[0, i] + (1.0 - beta1) * g
+            m2 = beta2 * state[1, i] + (1.0 - beta2) * g * g
+            new_state[0, i] = m1
+            new_state[1, i] = m2
+            m_hat = m1 / (1.0 - beta1 ** t)
+            v_hat = m2 / (1.0 - beta2 ** t)
+            w_new = w - lr * m_hat / (math.sqrt(v_hat) + eps)
+        new_theta[i] = w_new
+        if not math.isfinite(w_new):
+            ok = False
+    return ok
+
+
+@njit(**JIT)
+def update_params(opt, sizes, p_off, theta, grad, state, new_theta, new_state,
+                  lr, l1, l2, momentum, nesterov, rho, beta1, beta2, eps, t):
+    """Update every layer: regularisation on the weights, none on the biases."""
+    ok = True
+    for l in range(sizes.shape[0] - 1):
+        w_lo = p_off[l]
+        b_lo = w_lo + sizes[l + 1] * sizes[l]
+        hi = b_lo + sizes[l + 1]
+        ok &= update(opt, theta, grad, state, new_theta, new_state, w_lo, b_lo,
+                     lr, l1, l2, momentum, nesterov, rho, beta1, beta2, eps, t)
+        ok &= update(opt, theta, grad, state, new_theta, new_state, b_lo, hi,
+                     lr, 0.0, 0.0, momentum, nesterov, rho, beta1, beta2, eps, t)
+    return ok
+
+
+@njit(**JIT)
+def gather_rows(X_rows, idx, XB):
+    """XB[s] = X_rows[idx[s]]: the mini-batch as rows, one contiguous copy per sample."""
+    for s in range(idx.shape[0]):
+        XB[s, :] = X_rows[idx[s], :]
+
+
+@njit(**JIT)
+def _view(buf, off, n, m):
+    return buf[off:off + n * m].reshape((n, m))
+
+
+@njit(**JIT)
+def train_loop(sizes, acts, loss, opt, theta2, state2, grad, p_off,
+               X_rows, Y_rows, order, batch_size, n_steps, start_cursor,
+               lr, l1, l2, momentum, nesterov, rho, beta1, beta2, eps, log_eps, t0, losses):
+    """Run n_steps mini-batch steps entirely in compiled code.
+
+    theta2/state2 hold two copies of the parameters and optimizer state: each step reads one and
+    writes the other, so a step that produces NaN or infinity leaves the previous copy intact.
+    order is the concatenated sample order of every epoch this call may touch; the batch of a step
+    is the next batch_size entries, cut short at the end of an epoch (M samples).
+    Returns (steps done, index of the copy holding the result, ok flag, cursor after the last step).
+    Each step's batch cost is written to losses.
+    """
+    L = acts.shape[0]
+    M = X_rows.shape[0]
+    d = X_rows.shape[1]
+    n_max = 0
+    total_units = 0
+    for l in range(1, L + 1):
+        n_max = max(n_max, sizes[l])
+        total_units += sizes[l]
+    dtype = theta2.dtype
+    XB = np.empty((batch_size, d), dtype)
+    YB = np.empty((batch_size, sizes[L]), dtype)
+    zbuf = np.empty(total_units * batch_size, dtype)
+    abuf = np.empty(total_units * batch_size, dtype)
+    dzbuf = np.empty(total_units * batch_size, dtype)
+    u_off = np.zeros(L + 1, np.int64)
+    for l in range(L):
+        u_off[l + 1] = u_off[l] + sizes[l + 1] * batch_size
+    cur = 0
+    cursor = start_cursor
+    t = t0
+    for step in range(n_steps):
+        epoch_pos = cursor % M
+        m = min(batch_size, M - epoch_pos)
+        idx = order[cursor:cursor + m]
+        gather_rows(X_rows, idx, XB[:m])
+        gather_rows(Y_rows, idx, YB[:m])
+        theta = theta2[cur]
+        # forward
+        for l in range(L):
+            n_out = sizes[l + 1]
+            n_in = sizes[l]
+            W = _view(theta, p_off[l], n_out, n_in)
+            b = _view(theta, p_off[l] + n_out * n_in, n_out, 1)
+            Z = _view(zbuf, u_off[l], n_out, m)
+            A = _view(abuf, u_off[l], n_out, m)
+            if l == 0:
+                affine(W, b, XB[:m].T, Z)
+            else:
+                affine(W, b, _view(abuf, u_off[l - 1], n_in, m), Z)
+            activate(acts[l], Z, A)
+        A_out = _view(abuf, u_off[L - 1], sizes[L], m)
+        losses[step] = cost(loss, A_out, YB[:m].T, log_eps)
+        # backward: dZ here is already divided by m, so dW and db need no further scaling
+        output_error(acts[L - 1], loss, _view(zbuf, u_off[L - 1], sizes[L], m), A_out,
+                     YB[:m].T, _view(dzbuf, u_off[L - 1], sizes[L], m), 1.0 / m)
+        for l in range(L - 1, -1, -1):
+            n_out = sizes[l + 1]
+            n_in = sizes[l]
+            dZ = _view(dzbuf, u_off[l], n_out, m)
+            dW = _view(grad, p_off[l], n_out, n_in)
+            db = _view(grad, p_off[l] + n_out * n_in, n_out, 1)
+            if l == 0:
+                weight_grads(dZ, XB[:m], dW, db, 1.0)
+            else:
+                A_prev = _view(abuf, u_off[l - 1], n_in, m)
+                weight_grads(dZ, A_prev.T, dW, db, 1.0)
+                W = _view(theta, p_off[l], n_out, n_in)
+                hidden_error(W, dZ, _view(zbuf, u_off[l - 1], n_in, m), A_prev, acts[l - 1],
+                             _view(dzbuf, u_off[l - 1], n_in, m))
+        # update into the other copy; keep this one if anything is not finite
+        t += 1
+        nxt = 1 - cur
+        ok = math.isfinite(losses[step]) and update_params(
+            opt, sizes, p_off, theta, grad, state2[cur], theta2[nxt], state2[nxt],
+            lr, l1, l2, momentum, nesterov, rho, beta1, beta2, eps, t)
+        if not ok:
+            return step, cur, False, cursor
+        cur = nxt
+        cursor += m
+    return n_steps, cur, True, cursor
