@@ -1,0 +1,115 @@
+"""CSV import: good tables become datasets, broken ones say which row and column is wrong."""
+import numpy as np
+import pytest
+
+from engine.csv_data import CsvError, dataset_from_csv, preview, read_csv_table
+from engine.datasets import DataError, with_features
+
+
+def write(tmp_path, text, name="data.csv"):
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+NUMERIC = "x,y,label\n" + "".join(f"{i},{i % 3 - 1.5},{i % 2}\n" for i in range(12))
+
+
+def test_read_table_and_preview(tmp_path):
+    table = read_csv_table(write(tmp_path, NUMERIC))
+    assert table.header == ("x", "y", "label") and table.n_rows == 12
+    assert table.numeric == (True, True, True) and table.delimiter == ","
+    assert table.row_numbers[0] == 2
+    p = preview(table.path, rows=3)
+    assert p.rows == [("0", "-1.5", "0"), ("1", "-0.5", "1"), ("2", "0.5", "0")] and p.n_rows == 12
+
+
+def test_numeric_binary_labels_make_a_2d_dataset(tmp_path):
+    data = dataset_from_csv(write(tmp_path, NUMERIC), ["x", "y"], "label", train_ratio=0.5, seed=1)
+    assert data.kind == "binary" and data.n_out == 1 and data.class_names == ("0", "1")
+    assert data.features == ("x1", "x2") and data.axis_names == ("x", "y")
+    assert data.m_train == 6 and data.m_test == 6
+    # label of each point is x mod 2
+    np.testing.assert_array_equal(data.labels_train, data.points_train[0].astype(int) % 2)
+    assert with_features(data, ["x1", "x1*x2"]).d == 2          # 2-D CSV data can use playground features
+
+
+def test_semicolon_text_labels_multiclass(tmp_path):
+    rows = "".join(f"{i};{i * 0.5};{['cat', 'ant', 'bee'][i % 3]}\n" for i in range(9))
+    data = dataset_from_csv(write(tmp_path, "a;b;animal\n" + rows), ["a", "b"], "animal", train_ratio=2 / 3)
+    assert data.kind == "multiclass" and data.class_names == ("ant", "bee", "cat")
+    assert data.Y_train.shape == (3, 6)
+    for x, lab in zip(data.points_train[0], data.labels_train):
+        assert ["cat", "ant", "bee"][int(x) % 3] == data.class_names[lab]
+
+
+def test_three_features_with_and_without_plot_columns(tmp_path):
+    rows = "".join(f"{i},{i * 2},{-i},{'yes' if i % 2 else 'no'}\n" for i in range(10))
+    path = write(tmp_path, "f1,f2,f3,answer\n" + rows)
+    data = dataset_from_csv(path, ["f1", "f2", "f3"], "answer", seed=0)
+    assert data.d == 3 and data.features == ("f1", "f2", "f3") and data.points_train is None
+    assert data.kind == "binary" and data.class_names == ("no", "yes")
+    np.testing.assert_array_equal(data.X_train[1], 2 * data.X_train[0])
+    plotted = dataset_from_csv(path, ["f1", "f2", "f3"], "answer", plot_columns=("f3", "f1"))
+    np.testing.assert_array_equal(plotted.points_train, plotted.X_train[[2, 0]])
+    assert plotted.axis_names == ("f3", "f1") and plotted.extent is not None
+
+
+def test_regression_auto_and_forced(tmp_path):
+    rows = "".join(f"{i},{i * 0.1:.2f}\n" for i in range(30))
+    path = write(tmp_path, "x,target\n" + rows)
+    data = dataset_from_csv(path, ["x"], "target")
+    assert data.kind == "regression" and data.n_classes == 0
+    np.testing.assert_allclose(data.Y_train[0], data.X_train[0] * 0.1, atol=1e-9)
+    assert dataset_from_csv(write(tmp_path, NUMERIC), ["x"], "label", task="regression").kind == "regression"
+
+
+def test_headerless_numeric_file(tmp_path):
+    data = dataset_from_csv(write(tmp_path, NUMERIC.split("\n", 1)[1]), ["column 1", "column 2"], "column 3")
+    assert data.axis_names == ("column 1", "column 2") and data.m_train + data.m_test == 12
+
+
+@pytest.mark.parametrize("text, args, needle", [
+    ("x,y,c\n1,2,a\n3,oops,b\n5,6,a\n7,8,b\n", (["x", "y"], "c"), "row 3, column 'y': 'oops' is not a number"),
+    ("x,y,c\n1,2,a\n3,4,b\n5,,a\n7,8,b\n", (["x", "y"], "c"), "row 4, column 'y': missing value"),
+    ("x,y,c\n1,2,a\n3,4,b\n5,6,\n7,8,b\n", (["x", "y"], "c"), "row 4, column 'c': missing label"),
+    ("x,y,c\n1,2,a\n3,4,a\n5,6,a\n7,8,a\n", (["x", "y"], "c"), "column 'c' holds a single class 'a'"),
+    ("x,y,c\n1,2,a\n3,4,b\n5,6,a\n", (["x", "y"], "c"), "only 3 data rows"),
+    ("x,y,c\n1,2,a\n3,4,b\n5,6,a\n7,8,b\n", (["x", "z"], "c"), "no column 'z'"),
+    ("x,y,c\n1,2,a\n3,4,b\n5,6,a\n7,8,b\n", (["x", "y"], "x"), "both a feature and the label"),
+    ("x,y,c\n1,2,a\n3,4,b\n5,6,a\n7,8,b\n", (["x"], "c", "regression"), "row 2, column 'c': 'a' is not a number"),
+])
+def test_broken_columns_name_row_and_column(tmp_path, text, args, needle):
+    with pytest.raises(CsvError) as err:
+        dataset_from_csv(write(tmp_path, text), *args)
+    assert needle in str(err.value)
+    assert isinstance(err.value, DataError) and isinstance(err.value, ValueError)
+
+
+def test_ragged_row(tmp_path):
+    with pytest.raises(CsvError, match=r"row 4 has 2 cells but the header \(row 1\) has 3"):
+        read_csv_table(write(tmp_path, "a,b,c\n1,2,3\n4,5,6\n7,8\n9,10,11\n"))
+
+
+def test_binary_file(tmp_path):
+    path = tmp_path / "image.png"
+    path.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    with pytest.raises(CsvError, match="binary"):
+        read_csv_table(path)
+
+
+def test_no_delimiter(tmp_path):
+    with pytest.raises(CsvError, match="no delimiter"):
+        read_csv_table(write(tmp_path, "hello world\nthis is prose\nnot a table\n"))
+
+
+def test_empty_and_missing_file(tmp_path):
+    with pytest.raises(CsvError, match="empty"):
+        read_csv_table(write(tmp_path, "\n\n"))
+    with pytest.raises(CsvError, match="cannot read"):
+        read_csv_table(tmp_path / "nope.csv")
+
+
+def test_bad_task(tmp_path):
+    with pytest.raises(ValueError, match="auto"):
+        dataset_from_csv(write(tmp_path, NUMERIC), ["x", "y"], "label", task="clustering")
