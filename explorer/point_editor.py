@@ -1,0 +1,154 @@
+"""Drawing your own 2-D data: add a point of the selected class with a click, remove the nearest with
+a right-click. Each edit builds a new Dataset through engine.datasets.with_points, keeping the
+features, classes and extent, so the network trained so far still fits and training goes on.
+
+`PlotClicks` turns clicks on a pyqtgraph plot into data coordinates; the rest is plain logic.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtCore import QObject, Qt, Signal
+
+from engine import datasets
+
+PARTS = ("train", "test")
+
+
+class PointEditError(ValueError):
+    """An edit that cannot be made; the message says why. The data stays as it was."""
+
+
+@dataclass(frozen=True)
+class Removed:
+    """Which point a removal took: its part, index in that part, coordinates and label."""
+
+    part: str
+    index: int
+    x: float
+    y: float
+    label: float
+
+
+def editable_reason(data) -> str | None:
+    """None when points can be drawn on ``data``, else a sentence saying why not."""
+    if data is None:
+        return "no data is loaded"
+    if data.image_shape is not None:
+        return f"{data.name} is an image dataset; points can be drawn only on 2-D data"
+    if data.points_train is None or not set(data.features) <= set(datasets.FEATURES):
+        return (f"{data.name} has {data.d} input columns; points can be drawn only on 2-D data "
+                "(the plot is a slice through two of its columns)")
+    return None
+
+
+def _check(data) -> None:
+    reason = editable_reason(data)
+    if reason is not None:
+        raise PointEditError(reason)
+
+
+def _values(data, part: str) -> np.ndarray:
+    if data.kind == "regression":
+        return getattr(data, f"Y_{part}")[0].astype(np.float64)
+    return getattr(data, f"labels_{part}")
+
+
+def add_point(data, x: float, y: float, label, part: str = "train"):
+    """``data`` with one more point at (x, y) of class ``label`` (a target value for regression)."""
+    _check(data)
+    if part not in PARTS:
+        raise PointEditError(f"part must be one of {PARTS}, got {part!r}")
+    if not (np.isfinite(x) and np.isfinite(y)):
+        raise PointEditError("a point needs finite coordinates")
+    if data.kind != "regression":
+        if isinstance(label, bool) or int(label) != label or not 0 <= int(label) < data.n_classes:
+            raise PointEditError(f"class must be 0..{data.n_classes - 1}, got {label!r}")
+        label = int(label)
+    pts = np.concatenate([getattr(data, f"points_{part}"), [[float(x)], [float(y)]]], axis=1)
+    vals = np.concatenate([_values(data, part), np.array([label], dtype=_values(data, part).dtype)])
+    return datasets.with_points(data, **{f"points_{part}": pts, f"labels_{part}": vals})
+
+
+def nearest(data, x: float, y: float, radius: float | None = None) -> Removed | None:
+    """The point (train or test) nearest to (x, y), or None when none lies within ``radius``."""
+    _check(data)
+    best = None
+    for part in PARTS:
+        pts = getattr(data, f"points_{part}")
+        if pts.shape[1] == 0:
+            continue
+        d2 = (pts[0] - x) ** 2 + (pts[1] - y) ** 2
+        i = int(np.argmin(d2))
+        if best is None or d2[i] < best[0]:
+            best = (float(d2[i]), part, i)
+    if best is None or (radius is not None and best[0] > radius * radius):
+        return None
+    d2, part, i = best
+    pts = getattr(data, f"points_{part}")
+    return Removed(part, i, float(pts[0, i]), float(pts[1, i]), float(_values(data, part)[i]))
+
+
+def remove_nearest(data, x: float, y: float, radius: float | None = None):
+    """(new data, Removed) without the point nearest to (x, y).
+
+    PointEditError when no point lies within ``radius``, or when it is the last one of its part
+    (training and testing each keep at least one point).
+    """
+    hit = nearest(data, x, y, radius)
+    if hit is None:
+        raise PointEditError("no point near the click to remove")
+    pts = getattr(data, f"points_{hit.part}")
+    if pts.shape[1] <= 1:
+        what = "training" if hit.part == "train" else "test"
+        raise PointEditError(f"that is the last {what} point; the {what} set keeps at least one")
+    keep = np.arange(pts.shape[1]) != hit.index
+    new = datasets.with_points(data, **{f"points_{hit.part}": pts[:, keep],
+                                        f"labels_{hit.part}": _values(data, hit.part)[keep]})
+    return new, hit
+
+
+def pick_radius(data, fraction: float = 0.05) -> float:
+    """A removal radius: ``fraction`` of the plot's diagonal."""
+    xmin, xmax, ymin, ymax = data.extent if data.extent is not None else (-6, 6, -6, 6)
+    return fraction * float(np.hypot(xmax - xmin, ymax - ymin))
+
+
+class PlotClicks(QObject):
+    """Clicks on a pyqtgraph PlotItem in data coordinates: left = add, right = remove.
+
+    Installed on a plot item; emits ``add_requested(x, y)`` and ``remove_requested(x, y)``. Only
+    clicks inside the plot's view box count; drags (panning) are not clicks. Disconnects on close.
+    """
+
+    add_requested = Signal(float, float)
+    remove_requested = Signal(float, float)
+
+    def __init__(self, plot_item, parent=None):
+        super().__init__(parent)
+        self.plot_item = plot_item
+        self.enabled = True
+        self._scene = plot_item.scene()
+        self._scene.sigMouseClicked.connect(self._on_clicked)
+
+    def close(self) -> None:
+        try:
+            self._scene.sigMouseClicked.disconnect(self._on_clicked)
+        except (RuntimeError, TypeError):
+            pass
+
+    def _on_clicked(self, event) -> None:
+        if not self.enabled or event.double():
+            return
+        vb = self.plot_item.getViewBox()
+        pos = event.scenePos()
+        if not vb.sceneBoundingRect().contains(pos):
+            return
+        p = vb.mapSceneToView(pos)
+        if event.button() == Qt.LeftButton:
+            self.add_requested.emit(float(p.x()), float(p.y()))
+            event.accept()
+        elif event.button() == Qt.RightButton:
+            self.remove_requested.emit(float(p.x()), float(p.y()))
+            event.accept()

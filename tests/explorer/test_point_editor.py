@@ -1,0 +1,110 @@
+"""Drawing points: a click adds a point of the selected class, a right-click removes the nearest."""
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from engine import Network, Trainer, datasets
+from explorer.point_editor import (PlotClicks, PointEditError, add_point, editable_reason, nearest,
+                                   pick_radius, remove_nearest)
+
+
+@pytest.fixture
+def blobs():
+    return datasets.make("blobs", n=60, classes=3, seed=1)
+
+
+def test_add_point_keeps_everything_else(blobs):
+    new = add_point(blobs, 1.5, -2.0, 2)
+    assert new.m_train == blobs.m_train + 1 and new.m_test == blobs.m_test
+    assert tuple(new.points_train[:, -1]) == (1.5, -2.0)
+    assert new.labels_train[-1] == 2
+    assert new.n_classes == 3 and new.features == blobs.features and new.extent == blobs.extent
+    np.testing.assert_array_equal(new.points_train[:, :-1], blobs.points_train)
+
+
+def test_remove_nearest_takes_the_closest_point(blobs):
+    target = blobs.points_test[:, 4]
+    new, hit = remove_nearest(blobs, target[0] + 1e-3, target[1] - 1e-3)
+    assert (hit.part, hit.index) == ("test", 4)
+    assert new.m_test == blobs.m_test - 1 and new.m_train == blobs.m_train
+    assert not np.any(np.all(new.points_test == target[:, None], axis=0))
+
+
+def test_training_continues_on_the_edited_data(blobs):
+    net = Network([2, 6, 3], hidden="tanh", output="softmax", loss="cce", seed=0)
+    trainer = Trainer(net, blobs, optimizer="adam", lr=0.01, batch_size=10)
+    trainer.train(steps=30)
+    w = net.weights[0].copy()
+    trainer.set_data(add_point(blobs, 0.0, 0.0, 1))
+    np.testing.assert_array_equal(net.weights[0], w)          # no reset
+    assert trainer.data.m_train == blobs.m_train + 1
+    trainer.train(steps=5)
+    assert trainer.steps == 35
+
+
+def test_bad_edits_say_why_and_change_nothing(blobs):
+    with pytest.raises(PointEditError, match="class must be 0..2"):
+        add_point(blobs, 0, 0, 3)
+    with pytest.raises(PointEditError, match="no point near"):
+        remove_nearest(blobs, 100.0, 100.0, radius=0.5)
+    tiny = datasets.from_arrays([[0.0, 1.0, 2.0], [0.0, 1.0, 2.0]], [0, 1, 1], "binary", train_ratio=0.5)
+    last = tiny.points_test[:, 0]
+    with pytest.raises(PointEditError, match="last test point"):
+        remove_nearest(tiny, *last)
+    digits_like = datasets.Dataset("img", "multiclass", np.zeros((4, 2)), np.eye(2), np.zeros((4, 2)), np.eye(2),
+                                   ("p0", "p1", "p2", "p3"), n_classes=2, class_names=("a", "b"), image_shape=(2, 2))
+    assert "image dataset" in editable_reason(digits_like)
+    with pytest.raises(PointEditError, match="image"):
+        add_point(digits_like, 0, 0, 0)
+
+
+def test_regression_points_take_a_target_value():
+    data = datasets.make("plane", n=40)
+    new = add_point(data, 1.0, 2.0, 0.75)
+    assert new.Y_train[0, -1] == pytest.approx(0.75)
+
+
+def _click(qtbot, widget, vb, x, y, button):
+    scene_pt = vb.mapViewToScene(pg.Point(x, y))
+    view_pt = widget.mapFromScene(scene_pt)
+    qtbot.mouseClick(widget.viewport(), button, pos=QPoint(int(view_pt.x()), int(view_pt.y())))
+
+
+def test_clicks_on_the_plot_add_and_remove_points(qtbot, blobs):
+    """Through a real plot: left-click adds where clicked, right-click removes the nearest."""
+    plot = pg.PlotWidget()
+    qtbot.addWidget(plot)
+    plot.resize(400, 400)
+    plot.setXRange(-6, 6, padding=0)
+    plot.setYRange(-6, 6, padding=0)
+    plot.show()
+    qtbot.waitExposed(plot)
+    vb = plot.getPlotItem().getViewBox()
+    clicks = PlotClicks(plot.getPlotItem())
+    state = {"data": blobs, "selected": 1}
+
+    def on_add(x, y):
+        state["data"] = add_point(state["data"], x, y, state["selected"])
+
+    def on_remove(x, y):
+        state["data"], _ = remove_nearest(state["data"], x, y, radius=pick_radius(state["data"]))
+
+    clicks.add_requested.connect(on_add)
+    clicks.remove_requested.connect(on_remove)
+
+    _click(qtbot, plot, vb, 2.0, -3.0, Qt.LeftButton)
+    data = state["data"]
+    assert data.m_train == blobs.m_train + 1
+    assert data.points_train[0, -1] == pytest.approx(2.0, abs=0.1)
+    assert data.points_train[1, -1] == pytest.approx(-3.0, abs=0.1)
+    assert data.labels_train[-1] == 1
+
+    _click(qtbot, plot, vb, 2.0, -3.0, Qt.RightButton)
+    assert state["data"].m_train == blobs.m_train
+    assert nearest(state["data"], 2.0, -3.0, radius=0.1) is None
+
+    clicks.enabled = False
+    _click(qtbot, plot, vb, 0.0, 0.0, Qt.LeftButton)
+    assert state["data"].m_train == blobs.m_train
+    clicks.close()
