@@ -1,0 +1,68 @@
+"""Start the app: QApplication, MainWindow, and the offscreen screenshot mode."""
+from __future__ import annotations
+
+import os
+import sys
+import time
+
+
+def wait_until(app, predicate, timeout: float) -> bool:
+    """Process events until predicate() is true or timeout seconds pass."""
+    end = time.perf_counter() + timeout
+    while time.perf_counter() < end:
+        app.processEvents()
+        if predicate():
+            return True
+        time.sleep(0.005)
+    return predicate()
+
+
+def run_app(preset: str | None = None, steps: int = 0, screenshot: str | None = None,
+            size=(1400, 900), theme: str | None = None) -> int:
+    if screenshot:
+        os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+
+    from .main_window import MainWindow
+    from .state import AppState, load_preset
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Backprop Explorer")
+    app.setOrganizationName("BackpropExplorer")
+    try:
+        state = load_preset(preset) if preset else AppState()
+    except ValueError as exc:
+        print(f"backprop-explorer: error: {exc}", file=sys.stderr)
+        return 2
+    settings = None
+    if screenshot:  # a screenshot is reproducible: no remembered geometry or theme
+        settings = QSettings(os.path.join(os.path.dirname(os.path.abspath(screenshot)) or ".",
+                                          ".backprop-explorer-screenshot.ini"), QSettings.IniFormat)
+        settings.clear()
+    win = MainWindow(state, settings=settings, restore=not screenshot)
+    if theme:
+        win.set_theme(theme)
+    win.resize(*size)
+    win.show()
+    if steps:
+        win.post("train", int(steps))
+    if not screenshot:
+        return app.exec()
+    ok = wait_until(app, lambda: win.snapshot is not None and win.snapshot.step >= steps, timeout=300)
+    wait_until(app, lambda: False, timeout=0.3)      # let the views settle and paint
+    if not ok:
+        print("backprop-explorer: error: training did not reach the requested step", file=sys.stderr)
+    saved = win.grab().save(screenshot)
+    win.close()
+    if settings is not None:
+        try:
+            os.remove(settings.fileName())
+        except OSError:
+            pass
+    app.processEvents()
+    if not saved:
+        print(f"backprop-explorer: error: could not save {screenshot}", file=sys.stderr)
+        return 1
+    print(f"saved {screenshot} (step {win.snapshot.step if win.snapshot else 0})")
+    return 0 if ok else 1

@@ -1,0 +1,427 @@
+"""MainWindow: menus, toolbar, status bar and docks around the network graph.
+
+Seams for more panels:
+
+* ``add_panel(name, widget, area)`` puts any widget in a dock with a View-menu toggle; if the
+  widget has ``update_snapshot(snapshot)`` it receives every snapshot shown, and
+  ``apply_theme(theme)`` when the theme changes.
+* ``add_view(obj)`` registers a non-docked object for the same fan-out.
+* ``snapshot_shown(snapshot)`` is emitted after the views drew a snapshot.
+* ``selection_changed(kind, layer, j, k)``: the weight / bias / neuron the user selected.
+* ``post(command, *args)`` sends a command to the training worker (see explorer/worker.py).
+"""
+from __future__ import annotations
+
+import time
+
+from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+                               QToolBar, QWidget)
+
+from .snapshot import Snapshot
+from .state import AppState
+from .theme import THEMES, apply_palette
+from .views.boundary import BoundaryView
+from .views.controls import TrainingControls
+from .views.data_panel import DataPanel
+from .views.loss_plot import LossPlotView
+from .views.network_graph import NetworkGraphView
+from .worker import TrainingWorker
+
+FRAME_MS = 16
+SHORTCUTS = [
+    ("Space", "Play / pause training"),
+    ("→ (Right)", "One training step"),
+    ("Ctrl+R", "Reset: new random weights, step 0"),
+    ("Ctrl+N", "New session with the default settings"),
+    ("Ctrl+Shift+S", "Save a screenshot of the window"),
+    ("Ctrl+Q", "Quit"),
+]
+
+
+class MainWindow(QMainWindow):
+    snapshot_shown = Signal(object)                    # Snapshot, after every view drew it
+    selection_changed = Signal(str, int, int, int)     # kind, layer, j, k
+    state_changed = Signal(object)                     # the AppState the worker now runs with
+
+    def __init__(self, state: AppState | None = None, settings: QSettings | None = None,
+                 restore: bool = True):
+        super().__init__()
+        self.setWindowTitle("Backprop Explorer")
+        self.settings = settings or QSettings("BackpropExplorer", "BackpropExplorer")
+        self.state = state or AppState()
+        self.theme = THEMES.get(str(self.settings.value("theme", "light")), THEMES["light"])
+        self._views: list = []
+        self._panels: dict[str, QDockWidget] = {}
+        self._snapshot: Snapshot | None = None
+        self._shown_serial = -1
+        self._playing = False
+        self._last_frame = 0.0
+        self.frames = 0
+        self.last_message = ""
+        self._closing = False
+
+        self.graph = NetworkGraphView(self, self.theme)
+        self.setCentralWidget(self.graph)
+        self.add_view(self.graph)
+
+        self._build_actions()
+        self._build_toolbar()
+        self._build_status_bar()
+        self._build_menus()
+
+        self.data_panel = DataPanel(theme=self.theme)
+        self.boundary = BoundaryView(theme=self.theme)
+        self.loss_plot = LossPlotView(theme=self.theme)
+        self.add_panel("Data", self.data_panel, Qt.LeftDockWidgetArea)
+        self.add_panel("Output", self.boundary, Qt.RightDockWidgetArea)
+        self.add_panel("Loss", self.loss_plot, Qt.RightDockWidgetArea)
+        self.resizeDocks([self._panels["Data"], self._panels["Output"]], [250, 380], Qt.Horizontal)
+        self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
+
+        self._connect()
+        self.controls.set_state(self.state)
+        self.data_panel.set_state(self.state)
+        apply_palette(QApplication.instance(), self.theme)
+
+        self.worker = TrainingWorker(self.state)
+        self.worker.snapshot_published.connect(self._on_snapshot_published)
+        self.worker.status_changed.connect(self._on_worker_status)
+        self.worker.edit_refused.connect(self._on_edit_refused)
+        self.worker.state_applied.connect(self._on_state_applied)
+        self.worker.diverged.connect(self._on_diverged)
+        self.worker.ready.connect(self._on_worker_ready)
+        self.thread = self.worker.start()
+
+        self.frame_timer = QTimer(self)
+        self.frame_timer.setInterval(FRAME_MS)
+        self.frame_timer.timeout.connect(self._on_frame_timer)
+        self.frame_timer.start()
+
+        self.resize(1400, 900)
+        if restore:
+            geo = self.settings.value("geometry")
+            if isinstance(geo, QByteArray) and not geo.isEmpty():
+                self.restoreGeometry(geo)
+            st = self.settings.value("windowState")
+            if isinstance(st, QByteArray) and not st.isEmpty():
+                self.restoreState(st)
+
+    # ------------------------------------------------------------------ seams
+    def add_panel(self, name: str, widget: QWidget, area=Qt.RightDockWidgetArea,
+                  visible: bool = True) -> QDockWidget:
+        """Dock ``widget`` under ``name`` with a View-menu toggle; register it for snapshots."""
+        dock = QDockWidget(name, self)
+        dock.setObjectName(f"dock_{name}")
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable
+                         | QDockWidget.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        act = dock.toggleViewAction()
+        act.setToolTip(f"Show or hide the {name} panel")
+        self.panels_menu.addAction(act)
+        self._panels[name] = dock
+        dock.setVisible(visible)
+        self.add_view(widget)
+        return dock
+
+    def add_view(self, view) -> None:
+        """Register an object with ``update_snapshot`` (and optionally ``apply_theme``)."""
+        if view not in self._views:
+            self._views.append(view)
+            if self._snapshot is not None and hasattr(view, "update_snapshot"):
+                view.update_snapshot(self._snapshot)
+
+    def panel(self, name: str) -> QDockWidget:
+        return self._panels[name]
+
+    def post(self, command: str, *args) -> None:
+        self.worker.post(command, *args)
+
+    @property
+    def snapshot(self) -> Snapshot | None:
+        """The snapshot the views show now."""
+        return self._snapshot
+
+    # ------------------------------------------------------------------ building
+    def _build_actions(self) -> None:
+        def act(text, tip, slot, shortcut=None):
+            a = QAction(text, self)
+            a.setToolTip(tip)
+            a.setStatusTip(tip)
+            if shortcut:
+                a.setShortcut(QKeySequence(shortcut))
+                a.setShortcutContext(Qt.WindowShortcut)
+            a.triggered.connect(slot)
+            self.addAction(a)
+            return a
+
+        self.reset_action = act("⟲ Reset", "Reset: new random weights, step 0 (Ctrl+R)", self._on_reset_triggered, "Ctrl+R")
+        self.step_action = act("Step ▸|", "One training step: forward, cost, backward, update (→)",
+                               self._on_step_triggered, Qt.Key_Right)
+        self.play_action = act("▶ Play", "Play or pause training (Space)", self._on_play_triggered, Qt.Key_Space)
+        self.new_action = act("&New", "Start over with the default settings (Ctrl+N)", self._on_new_triggered, "Ctrl+N")
+        self.screenshot_action = act("&Screenshot…", "Save a picture of the window (Ctrl+Shift+S)",
+                                     self._on_screenshot_triggered, "Ctrl+Shift+S")
+        self.quit_action = act("&Quit", "Close the app (Ctrl+Q)", self.close, "Ctrl+Q")
+
+    def _build_toolbar(self) -> None:
+        tb = QToolBar("Training", self)
+        tb.setObjectName("toolbar_training")
+        tb.setMovable(False)
+        self.addToolBar(Qt.TopToolBarArea, tb)
+        tb.addAction(self.reset_action)
+        tb.addAction(self.step_action)
+        tb.addAction(self.play_action)
+        self.counter = QLabel("Step 0 · Epoch 0")
+        self.counter.setToolTip("Steps done (one mini-batch each) and completed epochs (passes over the training set)")
+        self.counter.setMinimumWidth(150)
+        self.counter.setStyleSheet("font-weight: bold; padding: 0 8px;")
+        tb.addWidget(self.counter)
+        tb.addSeparator()
+        self.controls = TrainingControls(self)
+        tb.addWidget(self.controls)
+        self.toolbar = tb
+
+    def _build_status_bar(self) -> None:
+        sb = self.statusBar()
+        self.status_label = QLabel("Starting…")
+        self.status_label.setToolTip("What the app is doing")
+        sb.addWidget(self.status_label, 1)
+        self.rate_label = QLabel("")
+        self.rate_label.setToolTip("Training speed")
+        sb.addPermanentWidget(self.rate_label)
+
+    def _build_menus(self) -> None:
+        mb = self.menuBar()
+        f = mb.addMenu("&File")
+        f.addAction(self.new_action)
+        from .state import preset_names
+        presets = f.addMenu("Open &preset")
+        presets.setToolTipsVisible(True)
+        for name in preset_names():
+            a = presets.addAction(name)
+            a.setToolTip(f"Start over with the {name} preset")
+            a.triggered.connect(lambda _c=False, n=name: self.load_preset(n))
+        f.addSeparator()
+        f.addAction(self.screenshot_action)
+        f.addSeparator()
+        f.addAction(self.quit_action)
+        t = mb.addMenu("&Training")
+        for a in (self.play_action, self.step_action, self.reset_action):
+            t.addAction(a)
+        v = mb.addMenu("&View")
+        self.view_menu = v
+        self.panels_menu = v.addMenu("&Panels")
+        theme_menu = v.addMenu("&Theme")
+        group = QActionGroup(self)
+        self.theme_actions = {}
+        for name in THEMES:
+            a = theme_menu.addAction(name.capitalize())
+            a.setCheckable(True)
+            a.setChecked(name == self.theme.name)
+            a.setToolTip(f"Use the {name} theme")
+            group.addAction(a)
+            a.triggered.connect(lambda _c=False, n=name: self.set_theme(n))
+            self.theme_actions[name] = a
+        h = mb.addMenu("&Help")
+        h.addAction("&Keyboard shortcuts", self._on_shortcuts_triggered)
+        h.addAction("&About", self._on_about_triggered)
+
+    def _connect(self) -> None:
+        g = self.graph
+        g.weight_edited.connect(lambda l, j, k, v: self.post("set_weight", l, j, k, v))
+        g.bias_edited.connect(lambda l, j, v: self.post("set_bias", l, j, v))
+        g.selection_changed.connect(self.selection_changed)
+        g.layer_add_requested.connect(self._on_layer_add_requested)
+        g.layer_remove_requested.connect(self._on_layer_remove_requested)
+        g.neuron_add_requested.connect(self._on_neuron_add_requested)
+        g.neuron_remove_requested.connect(self._on_neuron_remove_requested)
+        g.activation_requested.connect(self._on_activation_requested)
+        self.controls.hyper_change_requested.connect(self._on_hyper_change_requested)
+        self.controls.loss_change_requested.connect(self._on_loss_change_requested)
+        self.controls.speed_changed.connect(lambda s: self.post("speed", s))
+        self.controls.refused.connect(lambda msg: self.show_message(msg, error=True))
+        self.data_panel.data_change_requested.connect(self._on_data_change_requested)
+
+    # ------------------------------------------------------------------ messages
+    def show_message(self, text: str, error: bool = False) -> None:
+        self.last_message = text
+        self.status_label.setText(text)
+        self.status_label.setStyleSheet("color: #d93025; font-weight: bold;" if error else "")
+
+    def _on_worker_status(self, text: str) -> None:
+        self.show_message(text)
+
+    def _on_edit_refused(self, text: str) -> None:
+        self.show_message(f"Refused: {text}", error=True)
+
+    def _on_diverged(self, text: str) -> None:
+        self._set_playing(False)
+        self.show_message(text, error=True)
+
+    def _on_worker_ready(self) -> None:
+        pass
+
+    def _on_state_applied(self, state: AppState) -> None:
+        self.state = state
+        self.controls.set_state(state)
+        self.data_panel.set_state(state)
+        self.state_changed.emit(state)
+
+    # ------------------------------------------------------------------ proposals
+    def _try(self, make_state, command, *args) -> bool:
+        """Validate a proposed change against AppState; post it to the worker when allowed."""
+        try:
+            make_state()
+        except ValueError as exc:
+            self.show_message(f"Refused: {exc}", error=True)
+            self.controls.set_state(self.state)
+            self.data_panel.set_state(self.state)
+            return False
+        self.post(command, *args)
+        return True
+
+    def _on_hyper_change_requested(self, changes: dict) -> None:
+        self._try(lambda: self.state.replace(**changes), "hyper", changes)
+
+    def _on_loss_change_requested(self, loss: str) -> None:
+        self.post("loss", loss)
+
+    def _on_data_change_requested(self, changes: dict) -> None:
+        self._try(lambda: self.state.replace(**changes), "data", changes)
+
+    def _on_layer_add_requested(self, index: int) -> None:
+        self._try(lambda: self.state.with_layer_added(index), "add_layer", index)
+
+    def _on_layer_remove_requested(self, index: int) -> None:
+        self._try(lambda: self.state.with_layer_removed(index), "remove_layer", index)
+
+    def _on_neuron_add_requested(self, layer: int) -> None:
+        self._try(lambda: self.state.with_neurons(layer, 1), "add_neuron", layer)
+
+    def _on_neuron_remove_requested(self, layer: int) -> None:
+        self._try(lambda: self.state.with_neurons(layer, -1), "remove_neuron", layer)
+
+    def _on_activation_requested(self, layer: int, name: str) -> None:
+        self._try(lambda: self.state.with_activation(layer, name), "activation", layer, name)
+
+    # ------------------------------------------------------------------ training actions
+    def _set_playing(self, on: bool) -> None:
+        self._playing = on
+        self.play_action.setText("❚❚ Pause" if on else "▶ Play")
+
+    def _on_play_triggered(self) -> None:
+        self._set_playing(not self._playing)
+        self.post("play" if self._playing else "pause")
+
+    def play(self) -> None:
+        if not self._playing:
+            self._on_play_triggered()
+
+    def pause(self) -> None:
+        if self._playing:
+            self._on_play_triggered()
+
+    def _on_step_triggered(self) -> None:
+        self._set_playing(False)
+        self.post("step")
+
+    def _on_reset_triggered(self) -> None:
+        self._set_playing(False)
+        self.post("pause")
+        self.post("reset")
+
+    def _on_new_triggered(self) -> None:
+        self._set_playing(False)
+        self.post("new_state", AppState())
+
+    def load_preset(self, name: str) -> None:
+        from .state import load_preset
+        try:
+            state = load_preset(name)
+        except ValueError as exc:
+            self.show_message(f"Refused: {exc}", error=True)
+            return
+        self._set_playing(False)
+        self.post("new_state", state)
+
+    def _on_screenshot_triggered(self) -> None:
+        path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "backprop-explorer.png", "PNG images (*.png)")
+        if path:
+            self.save_screenshot(path)
+
+    def save_screenshot(self, path: str) -> bool:
+        ok = self.grab().save(path)
+        self.show_message(f"Screenshot saved to {path}" if ok else f"Could not save {path}", error=not ok)
+        return ok
+
+    def _on_shortcuts_triggered(self) -> None:
+        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
+        QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
+
+    def _on_about_triggered(self) -> None:
+        QMessageBox.about(self, "About Backprop Explorer",
+                          "<b>Backprop Explorer</b><br>Build a small neural network, train it live, and watch "
+                          "every activation, gradient and update, with the real numbers.")
+
+    # ------------------------------------------------------------------ theme
+    def set_theme(self, name: str) -> None:
+        self.theme = THEMES[name]
+        apply_palette(QApplication.instance(), self.theme)
+        for v in self._views:
+            if hasattr(v, "apply_theme"):
+                v.apply_theme(self.theme)
+        if name in getattr(self, "theme_actions", {}):
+            self.theme_actions[name].setChecked(True)
+        self.settings.setValue("theme", name)
+
+    # ------------------------------------------------------------------ frames
+    def _on_snapshot_published(self) -> None:
+        # a Step while paused is drawn at once; while playing the frame timer paces the views
+        if not self._playing or time.perf_counter() - self._last_frame > 2 * FRAME_MS / 1000:
+            self._on_frame_timer()
+
+    def _on_frame_timer(self) -> None:
+        snap = self.worker.latest()
+        if snap is None or snap.serial == self._shown_serial:
+            return
+        self._show(snap)
+
+    def _show(self, snap: Snapshot) -> None:
+        self._shown_serial = snap.serial
+        self._snapshot = snap
+        self._last_frame = time.perf_counter()
+        for v in self._views:
+            if hasattr(v, "update_snapshot"):
+                v.update_snapshot(snap)
+        self.counter.setText(f"Step {snap.step:,} · Epoch {snap.epoch:,}")
+        if snap.playing != self._playing and not snap.playing:
+            pass
+        if snap.playing:
+            self.rate_label.setText(f"Training at {snap.steps_per_second:,.0f} steps/s")
+        else:
+            self.rate_label.setText("Paused")
+        self.frames += 1
+        self.snapshot_shown.emit(snap)
+
+    # ------------------------------------------------------------------ closing
+    def shutdown(self) -> bool:
+        """Stop the frame timer and the worker thread; True when the thread ended."""
+        if self._closing:
+            return True
+        self._closing = True
+        self.frame_timer.stop()
+        try:
+            self.worker.snapshot_published.disconnect(self._on_snapshot_published)
+        except (RuntimeError, TypeError):
+            pass
+        return self.worker.stop()
+
+    def closeEvent(self, ev) -> None:
+        self.settings.setValue("geometry", self.saveGeometry())
+        self.settings.setValue("windowState", self.saveState())
+        self.settings.setValue("theme", self.theme.name)
+        self.shutdown()
+        super().closeEvent(ev)

@@ -1,0 +1,107 @@
+"""Snapshot: an immutable picture of the training session, built by the worker, read by the views.
+
+Every array is a private copy marked read-only, so a view can keep a snapshot as long as it
+likes while the worker trains on.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .state import AppState
+
+
+def frozen(a) -> np.ndarray | None:
+    """A read-only copy of ``a`` (None stays None)."""
+    if a is None:
+        return None
+    out = np.array(a, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+def frozen_list(arrays) -> tuple:
+    return tuple(frozen(a) for a in arrays) if arrays is not None else ()
+
+
+@dataclass(frozen=True)
+class EditMarker:
+    step: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """What the views draw. Layer lists are 0-based (index l is layer l+1 on screen)."""
+
+    serial: int                       # increases with every published snapshot
+    state: AppState                   # the settings the worker has applied
+    step: int
+    epoch: int
+    playing: bool
+    steps_per_second: float
+
+    sizes: tuple                      # (d, n1, ..., nL)
+    activations: tuple                # per weight layer, the last one is the output's
+    features: tuple
+    weights: tuple                    # W[l] (n_out, n_in)
+    biases: tuple                     # b[l] (n_out, 1)
+    # the last step (None before the first step)
+    grad_weights: tuple = ()          # dW[l]
+    grad_biases: tuple = ()           # db[l]
+    mean_dz: tuple = ()               # mean over the batch of dZ[l], (n_l,)
+    weight_changes: tuple = ()        # new - old of the last update
+    bias_changes: tuple = ()
+    batch_loss: float | None = None
+    optimizer_state: dict = field(default_factory=dict)   # name -> {"weights": (...), "biases": (...)}
+
+    # evaluation on the whole sets
+    train_loss: float | None = None
+    test_loss: float | None = None
+    train_accuracy: float | None = None
+    test_accuracy: float | None = None
+
+    # loss curves (one point per evaluation), and where the architecture was edited
+    history_steps: np.ndarray | None = None
+    history_train: np.ndarray | None = None
+    history_test: np.ndarray | None = None
+    markers: tuple = ()               # EditMarker
+
+    # the input plane: grids computed by engine.grid.evaluate on the worker
+    extent: tuple | None = None       # (xmin, xmax, ymin, ymax)
+    grid_xs: np.ndarray | None = None
+    grid_ys: np.ndarray | None = None
+    grid_output: np.ndarray | None = None       # (n_out, r, r)
+    grid_activations: tuple = ()                # per layer 1..L, (n_l, r, r)
+    input_images: np.ndarray | None = None      # (d, r, r): each input feature over the plane
+
+    # the data (only changes when data_version does)
+    data_version: int = 0
+    arch_version: int = 0
+    kind: str = "binary"
+    n_classes: int = 2
+    points_train: np.ndarray | None = None      # (2, m)
+    points_test: np.ndarray | None = None
+    labels_train: np.ndarray | None = None      # int per sample, or float targets for regression
+    labels_test: np.ndarray | None = None
+
+    @property
+    def n_layers(self) -> int:
+        return len(self.weights)
+
+    @property
+    def has_step(self) -> bool:
+        return len(self.grad_weights) == len(self.weights) and len(self.weights) > 0
+
+    def optimizer_values(self, kind: str, l: int, j: int, k: int = 0) -> dict:
+        """The optimizer's state for weight (l, j, k) or bias (l, j): name -> float."""
+        out = {}
+        for name, entry in (self.optimizer_state or {}).items():
+            try:
+                arrays = entry["weights" if kind == "weight" else "biases"]
+                a = arrays[l]
+                out[name] = float(a[j, k] if kind == "weight" else a[j, 0] if a.ndim == 2 else a[j])
+            except (KeyError, IndexError, TypeError):
+                continue
+        return out

@@ -1,0 +1,75 @@
+"""Light and dark themes: a Qt palette, plot colours, and the colour maps the views share.
+
+Colours follow the TensorFlow Playground: orange for negative, blue for positive.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QApplication
+
+NEGATIVE = (245, 147, 34)      # orange
+POSITIVE = (8, 119, 189)       # blue
+CLASS_COLOURS = [(245, 147, 34), (8, 119, 189), (46, 160, 67), (214, 39, 40), (148, 103, 189),
+                 (140, 86, 75), (227, 119, 194), (127, 127, 127), (188, 189, 34), (23, 190, 207)]
+
+
+@dataclass(frozen=True)
+class Theme:
+    name: str
+    window: str
+    base: str
+    text: str
+    muted: str
+    plot_bg: str
+    plot_fg: str
+    mid: tuple                 # the neutral colour in the middle of the diverging map
+    train_edge: str
+    test_edge: str
+    accent: str
+
+    def diverging_lut(self, n: int = 256) -> np.ndarray:
+        """orange (low) -> neutral (middle) -> blue (high), as an (n, 3) uint8 table."""
+        t = np.linspace(-1.0, 1.0, n)[:, None]
+        neg = np.array(NEGATIVE, float)
+        pos = np.array(POSITIVE, float)
+        mid = np.array(self.mid, float)
+        out = np.where(t < 0, mid + (neg - mid) * (-t), mid + (pos - mid) * t)
+        return np.clip(out, 0, 255).astype(np.uint8)
+
+
+LIGHT = Theme("light", window="#f4f4f4", base="#ffffff", text="#202124", muted="#666666",
+              plot_bg="#ffffff", plot_fg="#444444", mid=(232, 234, 235), train_edge="#ffffff",
+              test_edge="#202124", accent="#0877bd")
+DARK = Theme("dark", window="#26282b", base="#1d1f21", text="#e8eaed", muted="#a0a4a8",
+             plot_bg="#1d1f21", plot_fg="#c8ccd0", mid=(52, 55, 60), train_edge="#ffffff",
+             test_edge="#000000", accent="#4aa3df")
+THEMES = {"light": LIGHT, "dark": DARK}
+
+
+def apply_palette(app: QApplication, theme: Theme) -> None:
+    """Set the application's palette and style for ``theme``."""
+    app.setStyle("Fusion")
+    pal = QPalette()
+    pal.setColor(QPalette.Window, QColor(theme.window))
+    pal.setColor(QPalette.WindowText, QColor(theme.text))
+    pal.setColor(QPalette.Base, QColor(theme.base))
+    pal.setColor(QPalette.AlternateBase, QColor(theme.window))
+    pal.setColor(QPalette.Text, QColor(theme.text))
+    pal.setColor(QPalette.Button, QColor(theme.window))
+    pal.setColor(QPalette.ButtonText, QColor(theme.text))
+    pal.setColor(QPalette.ToolTipBase, QColor(theme.base))
+    pal.setColor(QPalette.ToolTipText, QColor(theme.text))
+    pal.setColor(QPalette.PlaceholderText, QColor(theme.muted))
+    pal.setColor(QPalette.Highlight, QColor(theme.accent))
+    pal.setColor(QPalette.HighlightedText, QColor("#ffffff"))
+    pal.setColor(QPalette.Disabled, QPalette.Text, QColor(theme.muted))
+    pal.setColor(QPalette.Disabled, QPalette.ButtonText, QColor(theme.muted))
+    pal.setColor(QPalette.Disabled, QPalette.WindowText, QColor(theme.muted))
+    app.setPalette(pal)
+
+
+def rgb_hex(rgb) -> str:
+    return "#%02x%02x%02x" % tuple(int(c) for c in rgb[:3])

@@ -1,0 +1,1 @@
+"""The app's views. Each has ``update_snapshot(snapshot)`` and ``apply_theme(theme)``."""

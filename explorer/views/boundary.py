@@ -1,0 +1,148 @@
+"""The decision boundary: the network's output over the input plane, with the data points."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Signal
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ..snapshot import Snapshot
+from ..theme import CLASS_COLOURS, LIGHT, Theme
+
+pg.setConfigOptions(imageAxisOrder="row-major")
+
+OUTPUT_LEVELS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "softmax": (0.0, 1.0)}
+
+
+class BoundaryView(QWidget):
+    """ImageItem of the output over the plane + train/test ScatterPlotItems, built once."""
+
+    options_changed = Signal()
+
+    def __init__(self, parent=None, theme: Theme = LIGHT):
+        super().__init__(parent)
+        self.theme = theme
+        self._snap = None
+        self._data_version = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        self.plot = pg.PlotWidget()
+        self.plot.setAspectLocked(True)
+        self.plot.setMenuEnabled(False)
+        self.plot.setMouseEnabled(False, False)
+        self.plot.hideButtons()
+        self.plot.setToolTip("The network's output over the input plane; dots are the data "
+                             "(white rims: training points, dark rims: test points)")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setZValue(-10)
+        self.plot.addItem(self.image)
+        self.train_points = pg.ScatterPlotItem(size=6, pxMode=True)
+        self.test_points = pg.ScatterPlotItem(size=6, pxMode=True)
+        self.plot.addItem(self.train_points)
+        self.plot.addItem(self.test_points)
+        lay.addWidget(self.plot, 1)
+        row = QHBoxLayout()
+        self.show_test = QCheckBox("Show test data")
+        self.show_test.setToolTip("Also draw the test points (dark rims)")
+        self.show_test.toggled.connect(self._on_option_toggled)
+        self.discretize = QCheckBox("Discretize output")
+        self.discretize.setToolTip("Colour each point of the plane by the predicted class instead of the output value")
+        self.discretize.toggled.connect(self._on_option_toggled)
+        self.legend = QLabel("")
+        self.legend.setToolTip("Colour scale of the output")
+        row.addWidget(self.show_test)
+        row.addWidget(self.discretize)
+        row.addStretch(1)
+        row.addWidget(self.legend)
+        lay.addLayout(row)
+        self.frames = 0
+        self.apply_theme(theme)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.plot.setBackground(theme.plot_bg)
+        for ax in ("left", "bottom"):
+            self.plot.getAxis(ax).setPen(theme.plot_fg)
+            self.plot.getAxis(ax).setTextPen(theme.plot_fg)
+        self._lut = theme.diverging_lut()
+        self._data_version = None
+        if self._snap is not None:
+            self.update_snapshot(self._snap)
+
+    def _on_option_toggled(self, _on: bool) -> None:
+        self._data_version = None
+        if self._snap is not None:
+            self.update_snapshot(self._snap)
+        self.options_changed.emit()
+
+    def _point_brushes(self, snap: Snapshot, labels, levels):
+        if labels is None:
+            return None
+        if snap.kind == "regression":
+            lo, hi = levels
+            idx = np.clip((np.asarray(labels) - lo) / max(hi - lo, 1e-12) * 255, 0, 255).astype(int)
+            return [pg.mkBrush(*map(int, self._lut[i])) for i in idx]
+        if snap.kind == "binary":
+            cols = [self._lut[0], self._lut[-1]]
+        else:
+            cols = CLASS_COLOURS
+        cache = [pg.mkBrush(*map(int, c[:3])) for c in cols]
+        return [cache[int(c) % len(cache)] for c in labels]
+
+    def _levels(self, snap: Snapshot):
+        out = snap.activations[-1]
+        if out in OUTPUT_LEVELS:
+            return OUTPUT_LEVELS[out]
+        if snap.kind == "regression" and snap.labels_train is not None and len(snap.labels_train):
+            lo, hi = float(np.min(snap.labels_train)), float(np.max(snap.labels_train))
+            m = max(abs(lo), abs(hi), 1e-9)
+            return (-m, m)
+        g = snap.grid_output
+        m = float(np.abs(g).max()) if g is not None and g.size else 1.0
+        return (-m, m)
+
+    def update_snapshot(self, snap: Snapshot) -> None:
+        if snap is None or snap.grid_output is None:
+            return
+        self._snap = snap
+        levels = self._levels(snap)
+        out = snap.grid_output
+        if snap.kind == "multiclass" or out.shape[0] > 1:
+            probs = out
+            if self.discretize.isChecked():
+                arg = np.argmax(probs, axis=0)
+                probs = np.stack([(arg == c) for c in range(out.shape[0])]).astype(np.float32)
+            cols = np.array([CLASS_COLOURS[c % len(CLASS_COLOURS)] for c in range(out.shape[0])], np.float32)
+            mid = np.array(self.theme.mid, np.float32)
+            conf = np.clip(probs.max(axis=0), 0, 1)[..., None]
+            rgb = np.tensordot(probs.transpose(1, 2, 0), cols, axes=1)
+            rgb = mid + (rgb - mid) * (0.35 + 0.45 * conf)
+            self.image.setLookupTable(None)
+            self.image.setImage(np.clip(rgb, 0, 255).astype(np.uint8), autoLevels=False, levels=(0, 255))
+            self.legend.setText("colour: predicted class")
+        else:
+            img = out[0]
+            lo, hi = levels
+            if self.discretize.isChecked() and snap.kind != "regression":
+                img = np.where(img >= 0.5 * (lo + hi), hi, lo).astype(np.float32)
+            self.image.setLookupTable(self._lut)
+            self.image.setImage(img, levels=levels, autoLevels=False)
+            self.legend.setText(f"output: {lo:g} (orange) … {hi:g} (blue)")
+        x0, x1, y0, y1 = snap.extent
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        if snap.data_version != self._data_version:
+            self._data_version = snap.data_version
+            self.plot.setRange(xRange=(x0, x1), yRange=(y0, y1), padding=0)
+            if snap.points_train is not None:
+                self.train_points.setData(snap.points_train[0], snap.points_train[1],
+                                          brush=self._point_brushes(snap, snap.labels_train, levels),
+                                          pen=pg.mkPen(self.theme.train_edge, width=1))
+            else:
+                self.train_points.setData([], [])
+            if snap.points_test is not None and self.show_test.isChecked():
+                self.test_points.setData(snap.points_test[0], snap.points_test[1],
+                                         brush=self._point_brushes(snap, snap.labels_test, levels),
+                                         pen=pg.mkPen(self.theme.test_edge, width=1.2))
+            else:
+                self.test_points.setData([], [])
+        self.frames += 1

@@ -1,0 +1,175 @@
+"""The data panel: a picture per dataset, noise, train ratio, regenerate, and the input features."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
+from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
+                               QSlider, QToolButton, QVBoxLayout, QWidget)
+
+from ..state import AppState, FEATURES
+from ..theme import CLASS_COLOURS, LIGHT, NEGATIVE, POSITIVE, Theme
+
+ICON = 44
+
+
+def dataset_icon(name: str, theme: Theme = LIGHT, size: int = ICON) -> QIcon:
+    """A small picture of a dataset: its points, coloured by class (or by value for regression)."""
+    from engine import datasets
+    data = datasets.make(name, n=240, noise=0.0, train_ratio=0.5, seed=1)
+    pts = np.concatenate([data.points_train, data.points_test], axis=1)
+    x0, x1, y0, y1 = data.extent or (-6, 6, -6, 6)
+    pix = QPixmap(size, size)
+    pix.fill(QColor(theme.base))
+    p = QPainter(pix)
+    p.setRenderHint(QPainter.Antialiasing)
+    p.setPen(Qt.NoPen)
+    if data.kind == "regression":
+        v = np.concatenate([data.Y_train[0], data.Y_test[0]])
+        m = max(float(np.abs(v).max()), 1e-9)
+        lut = theme.diverging_lut()
+        cols = [QColor(*map(int, lut[int(np.clip((x / m * 0.5 + 0.5) * 255, 0, 255))])) for x in v]
+    else:
+        lab = np.concatenate([data.labels_train, data.labels_test])
+        palette = [NEGATIVE, POSITIVE] if data.kind == "binary" else CLASS_COLOURS
+        cols = [QColor(*palette[int(c) % len(palette)]) for c in lab]
+    for (px, py), c in zip(pts.T, cols):
+        u = (px - x0) / (x1 - x0) * (size - 4) + 2
+        w = (1 - (py - y0) / (y1 - y0)) * (size - 4) + 2
+        p.setBrush(c)
+        p.drawEllipse(QPointF(u, w), 1.6, 1.6)
+    p.setPen(QColor(theme.muted))
+    p.setBrush(Qt.NoBrush)
+    p.drawRect(0, 0, size - 1, size - 1)
+    p.end()
+    return QIcon(pix)
+
+
+class DataPanel(QWidget):
+    """Proposes data changes with ``data_change_requested(dict)``; ``set_state`` syncs it silently."""
+
+    data_change_requested = Signal(dict)
+
+    def __init__(self, parent=None, theme: Theme = LIGHT):
+        super().__init__(parent)
+        from engine import datasets
+        self.theme = theme
+        self._state: AppState | None = None
+        self._syncing = False
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(6, 6, 6, 6)
+
+        box = QGroupBox("Dataset")
+        grid = QGridLayout(box)
+        grid.setSpacing(4)
+        self.dataset_group = QButtonGroup(self)
+        self.dataset_group.setExclusive(True)
+        self.dataset_buttons: dict[str, QToolButton] = {}
+        for i, name in enumerate(datasets.TWO_D_DATASETS):
+            b = QToolButton()
+            b.setCheckable(True)
+            b.setIconSize(QSize(ICON, ICON))
+            b.setToolButtonStyle(Qt.ToolButtonTextUnderIcon)
+            b.setText(name)
+            kind = "regression" if name in datasets.REGRESSION_2D else "classification"
+            b.setToolTip(f"{name}: a 2-D {kind} dataset")
+            b.clicked.connect(lambda _c=False, n=name: self._propose(dataset=n))
+            self.dataset_group.addButton(b)
+            self.dataset_buttons[name] = b
+            grid.addWidget(b, i // 4, i % 4)
+        lay.addWidget(box)
+        self._draw_icons()
+
+        box2 = QGroupBox("Sampling")
+        g2 = QGridLayout(box2)
+        self.noise = QSlider(Qt.Horizontal)
+        self.noise.setRange(0, 50)
+        self.noise.setToolTip("Noise: how far points are moved from their ideal place (0 to 50%)")
+        self.noise_label = QLabel("0")
+        self.noise.valueChanged.connect(lambda v: self.noise_label.setText(f"{v}"))
+        self.noise.sliderReleased.connect(lambda: self._propose(noise=self.noise.value() / 100.0))
+        self.noise.actionTriggered.connect(self._on_slider_action)
+        self.ratio = QSlider(Qt.Horizontal)
+        self.ratio.setRange(10, 90)
+        self.ratio.setToolTip("Share of the points used for training (10% to 90%); the rest is for testing")
+        self.ratio_label = QLabel("50%")
+        self.ratio.valueChanged.connect(lambda v: self.ratio_label.setText(f"{v}%"))
+        self.ratio.sliderReleased.connect(lambda: self._propose(train_ratio=self.ratio.value() / 100.0))
+        self.ratio.actionTriggered.connect(self._on_slider_action)
+        g2.addWidget(QLabel("Ratio of training data"), 0, 0)
+        g2.addWidget(self.ratio_label, 0, 1)
+        g2.addWidget(self.ratio, 1, 0, 1, 2)
+        g2.addWidget(QLabel("Noise"), 2, 0)
+        g2.addWidget(self.noise_label, 2, 1)
+        g2.addWidget(self.noise, 3, 0, 1, 2)
+        self.regenerate = QPushButton("Regenerate")
+        self.regenerate.setToolTip("Draw a new sample of the same dataset (the network keeps its weights)")
+        self.regenerate.clicked.connect(self._on_regenerate_clicked)
+        g2.addWidget(self.regenerate, 4, 0, 1, 2)
+        lay.addWidget(box2)
+
+        box3 = QGroupBox("Features")
+        g3 = QGridLayout(box3)
+        self.feature_buttons: dict[str, QToolButton] = {}
+        for i, f in enumerate(FEATURES):
+            b = QToolButton()
+            b.setText(f)
+            b.setCheckable(True)
+            b.setMinimumWidth(64)
+            b.setToolTip(f"Use {f} as an input of the network (weights of the other inputs are kept)")
+            b.clicked.connect(self._on_feature_clicked)
+            g3.addWidget(b, i // 2, i % 2)
+            self.feature_buttons[f] = b
+        lay.addWidget(box3)
+        lay.addStretch(1)
+
+    def _draw_icons(self) -> None:
+        for name, b in self.dataset_buttons.items():
+            try:
+                b.setIcon(dataset_icon(name, self.theme))
+            except Exception:  # a picture is a nicety; the button works without one
+                pass
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self._draw_icons()
+
+    def _on_slider_action(self, _action) -> None:
+        # keyboard and page clicks: apply once the value settles (no drag in progress)
+        sender = self.sender()
+        if not sender.isSliderDown():
+            from PySide6.QtCore import QTimer
+            QTimer.singleShot(0, lambda: self._propose(noise=self.noise.value() / 100.0)
+                              if sender is self.noise else self._propose(train_ratio=self.ratio.value() / 100.0))
+
+    def _on_regenerate_clicked(self) -> None:
+        if self._state is not None:
+            self._propose(data_seed=self._state.data_seed + 1)
+
+    def _on_feature_clicked(self) -> None:
+        feats = tuple(f for f in FEATURES if self.feature_buttons[f].isChecked())
+        self._propose(features=feats)
+
+    def _propose(self, **changes) -> None:
+        if self._syncing or self._state is None:
+            return
+        changes = {k: v for k, v in changes.items() if getattr(self._state, k) != v}
+        if changes:
+            self.data_change_requested.emit(changes)
+
+    def set_state(self, state: AppState) -> None:
+        """Show ``state`` without proposing anything."""
+        self._state = state
+        self._syncing = True
+        try:
+            if state.dataset in self.dataset_buttons:
+                self.dataset_buttons[state.dataset].setChecked(True)
+            self.noise.setValue(int(round(state.noise * 100)))
+            self.ratio.setValue(int(round(state.train_ratio * 100)))
+            for f, b in self.feature_buttons.items():
+                b.setChecked(f in state.features)
+        finally:
+            self._syncing = False
+
+    def update_snapshot(self, snap) -> None:
+        pass

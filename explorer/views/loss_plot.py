@@ -1,0 +1,97 @@
+"""Train and test loss over steps, with the current numbers and the architecture edits marked."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from ..snapshot import Snapshot
+from ..theme import LIGHT, Theme
+from .network_graph import fmt
+
+
+class LossPlotView(QWidget):
+    def __init__(self, parent=None, theme: Theme = LIGHT):
+        super().__init__(parent)
+        self.theme = theme
+        self._snap = None
+        self._markers = ()
+        self._marker_items: list[pg.InfiniteLine] = []
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(4, 4, 4, 4)
+        self.numbers = QLabel("—")
+        self.numbers.setToolTip("Loss and accuracy over the whole training and test sets")
+        lay.addWidget(self.numbers)
+        self.plot = pg.PlotWidget()
+        self.plot.setMenuEnabled(False)
+        self.plot.setLabel("bottom", "step")
+        self.plot.setLabel("left", "loss")
+        self.plot.showGrid(x=True, y=True, alpha=0.2)
+        self.plot.getAxis("left").enableAutoSIPrefix(False)
+        self.plot.setToolTip("Training loss (solid) and test loss (dashed); vertical lines mark edits")
+        self.plot.addLegend(offset=(-10, 10))
+        self.train_curve = self.plot.plot([], [], pen=pg.mkPen("#0877bd", width=1), name="train")
+        self.test_curve = self.plot.plot([], [], pen=pg.mkPen("#f59322", width=1), name="test")
+        lay.addWidget(self.plot, 1)
+        row = QHBoxLayout()
+        self.log_check = QCheckBox("Log scale")
+        self.log_check.setToolTip("Show the loss on a logarithmic axis")
+        self.log_check.toggled.connect(self._on_log_toggled)
+        row.addWidget(self.log_check)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.frames = 0
+        self.apply_theme(theme)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.plot.setBackground(theme.plot_bg)
+        for ax in ("left", "bottom"):
+            self.plot.getAxis(ax).setPen(theme.plot_fg)
+            self.plot.getAxis(ax).setTextPen(theme.plot_fg)
+        for it in self._marker_items:
+            it.setPen(pg.mkPen(theme.muted, width=1, style=pg.QtCore.Qt.DashLine))
+
+    def _on_log_toggled(self, on: bool) -> None:
+        self.plot.setLogMode(y=bool(on))
+        if self._snap is not None:
+            self._set_curves(self._snap)
+
+    def _set_curves(self, snap: Snapshot) -> None:
+        s, tr, te = snap.history_steps, snap.history_train, snap.history_test
+        if s is None:
+            return
+        if self.log_check.isChecked():
+            ok_tr = np.isfinite(tr) & (tr > 0)
+            ok_te = np.isfinite(te) & (te > 0)
+        else:
+            ok_tr = np.isfinite(tr)
+            ok_te = np.isfinite(te)
+        self.train_curve.setData(s[ok_tr], tr[ok_tr])
+        self.test_curve.setData(s[ok_te], te[ok_te])
+
+    def update_snapshot(self, snap: Snapshot) -> None:
+        if snap is None:
+            return
+        self._snap = snap
+        self._set_curves(snap)
+        if snap.markers != self._markers:
+            self._markers = snap.markers
+            for it in self._marker_items:
+                self.plot.removeItem(it)
+            self._marker_items = []
+            for m in snap.markers:
+                line = pg.InfiniteLine(pos=m.step, angle=90, movable=False,
+                                       pen=pg.mkPen(self.theme.muted, width=1, style=pg.QtCore.Qt.DashLine),
+                                       label=m.text, labelOpts={"position": 0.92, "color": self.theme.muted,
+                                                                "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)]})
+                line.setToolTip(f"step {m.step:,}: {m.text}")
+                self.plot.addItem(line)
+                self._marker_items.append(line)
+        parts = [f"Train loss <b>{fmt(snap.train_loss)}</b>", f"Test loss <b>{fmt(snap.test_loss)}</b>"]
+        if snap.train_accuracy is not None:
+            parts.append(f"Train acc <b>{100 * snap.train_accuracy:.1f}%</b>")
+        if snap.test_accuracy is not None:
+            parts.append(f"Test acc <b>{100 * snap.test_accuracy:.1f}%</b>")
+        self.numbers.setText(" · ".join(parts))
+        self.frames += 1

@@ -1,0 +1,717 @@
+"""The network as a node graph: the centre of the app.
+
+One column per layer; each neuron a small heatmap of its activation over the input plane; edges
+coloured by the weight's sign and sized by its magnitude; every bias a small square at its node's
+corner. A toggle shows the last step's gradients instead (∂J/∂w on the edges, the mean dZ on the
+nodes, ∂J/∂b on the biases), each scaled to the largest magnitude so tiny gradients stay readable.
+
+Items are built once per architecture. Per frame only ``setData`` / ``setImage`` run: edges are
+grouped into a handful of pens (sign × magnitude bucket), one ``PlotCurveItem`` with
+``connect='pairs'`` per pen, so a frame costs ~10 draw calls however many edges there are.
+"""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QBrush, QColor, QDoubleValidator, QPen
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+                               QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget)
+
+from ..snapshot import Snapshot
+from ..state import MAX_HIDDEN_LAYERS, MAX_NEURONS
+from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme, rgb_hex
+
+pg.setConfigOptions(imageAxisOrder="row-major")
+
+N_BUCKETS = 5
+BOUNDED = {"tanh": (-1.0, 1.0), "sin": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0)}
+HEADER_H = 64
+LEFT_MARGIN = 64
+RIGHT_MARGIN = 40
+
+
+def fmt(v) -> str:
+    """A number as a person reads it: 4 significant digits, scientific when tiny or huge."""
+    if v is None:
+        return "—"
+    v = float(v)
+    if not math.isfinite(v):
+        return str(v)
+    if v == 0:
+        return "0"
+    if abs(v) < 1e-3 or abs(v) >= 1e5:
+        return f"{v:.3e}"
+    return f"{v:.4g}"
+
+
+def levels_for(activation: str, image: np.ndarray) -> tuple[float, float]:
+    if activation in BOUNDED:
+        return BOUNDED[activation]
+    m = float(np.max(np.abs(image))) if image.size else 1.0
+    m = m if m > 1e-12 else 1.0
+    return (-m, m)
+
+
+class ValueEditor(QLineEdit):
+    """An inline editor for one weight or bias: Enter applies, Escape cancels."""
+
+    accepted = Signal(float)
+
+    def __init__(self, parent):
+        super().__init__(parent)
+        self.setFixedWidth(120)
+        self.setToolTip("Type a new value and press Enter (Escape cancels). It takes effect at the next step.")
+        self.returnPressed.connect(self._on_return_pressed)
+        self.hide()
+
+    def open_at(self, pos: QPoint, value: float, what: str) -> None:
+        self.setPlaceholderText(what)
+        self.setText(f"{value:.6g}")
+        self.setStyleSheet("")
+        self.move(max(0, min(pos.x(), self.parent().width() - self.width())),
+                  max(0, min(pos.y(), self.parent().height() - self.height())))
+        self.show()
+        self.raise_()
+        self.setFocus()
+        self.selectAll()
+
+    def _on_return_pressed(self) -> None:
+        text = self.text().strip().replace(",", ".")
+        try:
+            v = float(text)
+            if not math.isfinite(v) or abs(v) > 1e6:
+                raise ValueError
+        except ValueError:
+            self.setStyleSheet("border: 2px solid #d93025;")
+            self.setToolTip(f"{text!r} is not allowed: type a finite number between -1e6 and 1e6, e.g. -0.5")
+            QToolTip.showText(self.mapToGlobal(QPoint(0, self.height())), self.toolTip(), self)
+            return
+        self.hide()
+        self.accepted.emit(v)
+
+    def keyPressEvent(self, ev):
+        if ev.key() == Qt.Key_Escape:
+            self.hide()
+            return
+        super().keyPressEvent(ev)
+
+    def focusOutEvent(self, ev):
+        super().focusOutEvent(ev)
+        self.hide()
+
+
+class LayerHeader(QWidget):
+    """Controls above one column: neuron count with − / + and the layer's activation."""
+
+    def __init__(self, parent, layer: int, kind: str, n: int, activation: str, names, graph):
+        super().__init__(parent)
+        self.layer = layer
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(2)
+        row = QHBoxLayout()
+        row.setSpacing(2)
+        if kind == "hidden":
+            self.minus = QToolButton(self)
+            self.minus.setText("−")
+            self.minus.setToolTip(f"Remove a neuron from layer {layer + 1} (a layer keeps at least 1)")
+            self.minus.clicked.connect(lambda: graph.neuron_remove_requested.emit(layer))
+            self.plus = QToolButton(self)
+            self.plus.setText("+")
+            self.plus.setToolTip(f"Add a neuron to layer {layer + 1} (at most {MAX_NEURONS})")
+            self.plus.clicked.connect(lambda: graph.neuron_add_requested.emit(layer))
+            row.addWidget(self.minus)
+            row.addWidget(self.plus)
+        self.label = QLabel(self)
+        text = {"input": f"{n} input{'s' if n != 1 else ''}", "hidden": f"{n} neuron{'s' if n != 1 else ''}",
+                "output": "output"}[kind]
+        self.label.setText(text)
+        self.label.setAlignment(Qt.AlignCenter)
+        row.addWidget(self.label)
+        lay.addLayout(row)
+        self.combo = None
+        if kind != "input":
+            self.combo = QComboBox(self)
+            self.combo.addItems(list(names))
+            self.combo.setCurrentText(activation)
+            self.combo.setToolTip(f"Activation of layer {layer + 1}" + (" (the output)" if kind == "output" else ""))
+            self.combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
+            self.combo.activated.connect(lambda _i: graph.activation_requested.emit(layer, self.combo.currentText()))
+            lay.addWidget(self.combo)
+        self.adjustSize()
+
+
+class NetworkGraphView(QWidget):
+    """The node graph. Emits requests; the window turns them into worker commands."""
+
+    weight_edited = Signal(int, int, int, float)        # l, j, k, value
+    bias_edited = Signal(int, int, float)                # l, j, value
+    neuron_clicked = Signal(int, int)                    # column (0 = inputs), j
+    selection_changed = Signal(str, int, int, int)       # kind ("weight" | "bias" | "neuron"), l, j, k
+    layer_add_requested = Signal(int)                    # index of the new hidden layer
+    layer_remove_requested = Signal(int)                 # index of the hidden layer
+    neuron_add_requested = Signal(int)                   # hidden layer index
+    neuron_remove_requested = Signal(int)                # hidden layer index
+    activation_requested = Signal(int, str)              # layer index (last = output), name
+    gradients_toggled = Signal(bool)
+
+    def __init__(self, parent=None, theme: Theme = LIGHT):
+        super().__init__(parent)
+        self.theme = theme
+        self._snap: Snapshot | None = None
+        self._arch_key = None
+        self._sizes: list[int] = []
+        self._acts: list[str] = []
+        self._node_items: list[list[pg.ImageItem]] = []
+        self._node_rects: list[np.ndarray] = []         # per column (n, 4): x, y, w, h
+        self._edge_xy = np.zeros((0, 4))
+        self._edge_offsets = [0]
+        self._edge_items: list[pg.PlotCurveItem] = []
+        self._bias_item = None
+        self._bias_xy = np.zeros((0, 2))
+        self._labels: list[pg.TextItem] = []
+        self._headers: list[LayerHeader] = []
+        self._selected = None
+        self._zoom = None
+        self.show_gradients = False
+        self.frames = 0
+
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(4, 4, 4, 4)
+        outer.setSpacing(2)
+        top = QHBoxLayout()
+        self.add_layer_btn = QPushButton("+ Layer")
+        self.add_layer_btn.setToolTip(f"Add a hidden layer before the output (at most {MAX_HIDDEN_LAYERS})")
+        self.add_layer_btn.clicked.connect(lambda: self.layer_add_requested.emit(max(0, len(self._sizes) - 2)))
+        self.remove_layer_btn = QPushButton("− Layer")
+        self.remove_layer_btn.setToolTip("Remove the last hidden layer (the weights of the others are kept)")
+        self.remove_layer_btn.clicked.connect(lambda: self.layer_remove_requested.emit(max(0, len(self._sizes) - 3)))
+        self.layers_label = QLabel("")
+        self.layers_label.setToolTip("Number of hidden layers")
+        self.grad_check = QCheckBox("Show gradients")
+        self.grad_check.setToolTip("Colour edges by ∂J/∂w, nodes by the mean error dZ and biases by ∂J/∂b "
+                                   "of the last step, scaled to the largest magnitude")
+        self.grad_check.toggled.connect(self._on_gradients_toggled)
+        self.scale_label = QLabel("")
+        self.scale_label.setToolTip("Edge width and colour are relative to this largest magnitude")
+        top.addWidget(self.add_layer_btn)
+        top.addWidget(self.remove_layer_btn)
+        top.addWidget(self.layers_label)
+        top.addStretch(1)
+        top.addWidget(self.scale_label)
+        top.addWidget(self.grad_check)
+        outer.addLayout(top)
+
+        self.header = QWidget(self)
+        self.header.setFixedHeight(HEADER_H)
+        outer.addWidget(self.header)
+
+        self.view = pg.GraphicsView(self)
+        self.vb = pg.ViewBox(enableMouse=False, enableMenu=False, invertY=True)
+        self.vb.setMouseEnabled(False, False)
+        self.view.setCentralItem(self.vb)
+        self.view.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
+        self.view.setMinimumSize(300, 200)
+        self.view.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.view.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        self.view.setToolTip("")
+        outer.addWidget(self.view, 1)
+
+        self.info = QLabel("Hover an edge, a bias or a neuron for its numbers; click to edit or enlarge.")
+        self.info.setWordWrap(True)
+        self.info.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        self.info.setMinimumHeight(36)
+        self.info.setToolTip("Details of the edge, bias or neuron under the mouse")
+        outer.addWidget(self.info)
+
+        self.editor = ValueEditor(self.view)
+        self.editor.accepted.connect(self._on_editor_accepted)
+        self._editing = None
+
+        self._highlight = pg.PlotCurveItem(pen=pg.mkPen("#d93025", width=3))
+        self._highlight.setZValue(30)
+        self._node_box = pg.QtWidgets.QGraphicsRectItem()
+        self._node_box.setPen(QPen(QColor("#d93025"), 2))
+        self._node_box.setZValue(30)
+        self._node_box.hide()
+        self.vb.addItem(self._highlight)
+        self.vb.addItem(self._node_box)
+        self.apply_theme(theme)
+
+    # ------------------------------------------------------------------ public
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        self.view.setBackground(theme.plot_bg)
+        self._lut = theme.diverging_lut()
+        self._pens = self._make_pens()
+        for it, pen in zip(self._edge_items, self._pens):
+            it.setPen(pen)
+        for it in self._labels:
+            it.setColor(theme.text)
+        if self._snap is not None:
+            for col in self._node_items:
+                for im in col:
+                    im.setLookupTable(self._lut)
+            self._update_values(self._snap)
+
+    def update_snapshot(self, snap: Snapshot) -> None:
+        if snap is None:
+            return
+        key = (snap.arch_version, tuple(snap.sizes), tuple(snap.activations), tuple(snap.features))
+        self._snap = snap
+        if key != self._arch_key:
+            self._arch_key = key
+            self._rebuild(snap)
+        self._update_values(snap)
+        if self._zoom is not None and self._zoom.isVisible():
+            self._zoom.update_snapshot(snap)
+        self.frames += 1
+
+    def edge_center(self, l: int, j: int, k: int) -> QPointF:
+        """Where edge W[l][j, k] is drawn (view coordinates); tests click it."""
+        i = self._edge_offsets[l] + j * self._sizes[l] + k
+        x0, y0, x1, y1 = self._edge_xy[i]
+        # a point a quarter of the way along, clear of the crossings in the middle
+        return QPointF(x0 + 0.3 * (x1 - x0), y0 + 0.3 * (y1 - y0))
+
+    def node_center(self, column: int, j: int) -> QPointF:
+        x, y, w, h = self._node_rects[column][j]
+        return QPointF(x + w / 2, y + h / 2)
+
+    def bias_center(self, l: int, j: int) -> QPointF:
+        i = sum(self._sizes[1:l + 1]) + j
+        return QPointF(*self._bias_xy[i])
+
+    def view_to_widget(self, p: QPointF) -> QPoint:
+        """A view point as a position in ``self.view.viewport()`` (for clicks)."""
+        return self.view.mapFromScene(self.vb.mapViewToScene(p))
+
+    def edit(self, kind: str, l: int, j: int, k: int = 0) -> None:
+        """Open the inline editor for a weight (kind 'weight') or a bias (kind 'bias')."""
+        snap = self._snap
+        if snap is None:
+            return
+        if kind == "weight":
+            value = float(snap.weights[l][j, k])
+            pos = self.view_to_widget(self.edge_center(l, j, k))
+            what = f"W{l + 1}[{j},{k}]"
+        else:
+            value = float(snap.biases[l][j, 0])
+            pos = self.view_to_widget(self.bias_center(l, j))
+            what = f"b{l + 1}[{j}]"
+        self._editing = (kind, l, j, k)
+        self.editor.open_at(pos + QPoint(8, 8), value, what)
+
+    # ------------------------------------------------------------------ building
+    def _make_pens(self):
+        pens = []
+        for sign in (0, 1):
+            base = NEGATIVE if sign == 0 else POSITIVE
+            for b in range(N_BUCKETS):
+                alpha = int(90 + 165 * b / (N_BUCKETS - 1))
+                width = 0.8 + 1.4 * b
+                pens.append(pg.mkPen(QColor(*base, alpha), width=width))
+        return pens
+
+    def _clear(self) -> None:
+        for col in self._node_items:
+            for it in col:
+                self.vb.removeItem(it)
+        for it in self._edge_items + self._labels:
+            self.vb.removeItem(it)
+        if self._bias_item is not None:
+            self.vb.removeItem(self._bias_item)
+        for h in self._headers:
+            h.deleteLater()
+        self._node_items, self._edge_items, self._labels, self._headers = [], [], [], []
+        self._bias_item = None
+
+    def _rebuild(self, snap: Snapshot) -> None:
+        self._clear()
+        self._sizes = list(snap.sizes)
+        self._acts = list(snap.activations)
+        n_hidden = len(self._sizes) - 2
+        self.layers_label.setText(f"{n_hidden} hidden layer{'s' if n_hidden != 1 else ''}")
+        self.add_layer_btn.setEnabled(True)
+        self.remove_layer_btn.setEnabled(True)
+        for i in range(len(self._sizes)):
+            col = []
+            for j in range(self._sizes[i]):
+                im = pg.ImageItem(axisOrder="row-major")
+                im.setLookupTable(self._lut)
+                im.setZValue(10)
+                self.vb.addItem(im)
+                col.append(im)
+            self._node_items.append(col)
+        for pen in self._pens:
+            it = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=False)
+            it.setZValue(1)
+            self.vb.addItem(it)
+            self._edge_items.append(it)
+        self._bias_item = pg.ScatterPlotItem(symbol="s", pxMode=True, pen=pg.mkPen(self.theme.plot_fg, width=0.5))
+        self._bias_item.setZValue(20)
+        self.vb.addItem(self._bias_item)
+        for j, name in enumerate(snap.features):
+            t = pg.TextItem(name, color=self.theme.text, anchor=(1, 0.5))
+            self.vb.addItem(t)
+            self._labels.append(t)
+        from engine import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
+        for i, n in enumerate(self._sizes):
+            kind = "input" if i == 0 else ("output" if i == len(self._sizes) - 1 else "hidden")
+            names = OUTPUT_ACTIVATIONS if kind == "output" else HIDDEN_ACTIVATIONS
+            h = LayerHeader(self.header, i - 1, kind, n, self._acts[i - 1] if i else "", names, self)
+            h.show()
+            self._headers.append(h)
+        self._selected = None
+        self._highlight.setData([], [])
+        self._node_box.hide()
+        self._layout()
+
+    def _layout(self) -> None:
+        """Place nodes, edges, biases and headers for the current widget size."""
+        if not self._sizes:
+            return
+        W = max(200, self.view.viewport().width())
+        H = max(150, self.view.viewport().height())
+        self.vb.setRange(xRange=(0, W), yRange=(0, H), padding=0)
+        ncol = len(self._sizes)
+        n_max = max(self._sizes)
+        usable_w = W - LEFT_MARGIN - RIGHT_MARGIN
+        col_w = usable_w / max(1, ncol - 1)
+        s = min(64.0, (H - 16) / (n_max * 1.25), col_w * 0.45)
+        s = max(6.0, s)
+        step = min(s * 1.6, (H - 16 - s) / max(1, n_max - 1)) if n_max > 1 else s
+        rects = []
+        for i, n in enumerate(self._sizes):
+            cx = LEFT_MARGIN + i * col_w
+            total = (n - 1) * step + s
+            y0 = max(8.0, (H - total) / 2)
+            r = np.array([[cx - s / 2, y0 + j * step, s, s] for j in range(n)], dtype=float)
+            rects.append(r)
+            for j, im in enumerate(self._node_items[i]):
+                im.setRect(QRectF(*r[j]))
+        self._node_rects = rects
+        for j, t in enumerate(self._labels):
+            x, y, w, h = rects[0][j]
+            t.setPos(x - 4, y + h / 2)
+        # edges: from the right side of node k in column l to the left side of node j in column l+1
+        xy, offs = [], [0]
+        for l in range(ncol - 1):
+            a, b = rects[l], rects[l + 1]
+            n_in, n_out = len(a), len(b)
+            jj, kk = np.meshgrid(np.arange(n_out), np.arange(n_in), indexing="ij")
+            jj, kk = jj.ravel(), kk.ravel()
+            seg = np.stack([a[kk, 0] + a[kk, 2], a[kk, 1] + a[kk, 3] / 2, b[jj, 0], b[jj, 1] + b[jj, 3] / 2], axis=1)
+            xy.append(seg)
+            offs.append(offs[-1] + len(seg))
+        self._edge_xy = np.concatenate(xy) if xy else np.zeros((0, 4))
+        self._edge_offsets = offs
+        # biases: the bottom-left corner of every non-input node
+        bs = max(5.0, s * 0.28)
+        self._bias_size = bs
+        pts = [np.stack([r[:, 0] + bs * 0.5 - 2, r[:, 1] + r[:, 3] - bs * 0.5 + 2], axis=1) for r in rects[1:]]
+        self._bias_xy = np.concatenate(pts) if pts else np.zeros((0, 2))
+        # headers: centred over their columns
+        view_x = self.view.geometry().x() - self.header.geometry().x()
+        for i, h in enumerate(self._headers):
+            h.adjustSize()
+            cx = view_x + LEFT_MARGIN + i * col_w
+            w = min(h.sizeHint().width(), int(col_w * 0.95) if ncol > 1 else 200)
+            w = max(w, 60)
+            h.setGeometry(int(cx - w / 2), 0, int(w), HEADER_H)
+        if self._snap is not None:
+            self._update_values(self._snap)
+        self._update_selection_marker()
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        self._layout()
+
+    def showEvent(self, ev):
+        super().showEvent(ev)
+        self._layout()
+
+    # ------------------------------------------------------------------ per frame
+    def _edge_values(self, snap: Snapshot):
+        if self.show_gradients and snap.has_step:
+            return np.concatenate([g.ravel() for g in snap.grad_weights])
+        return np.concatenate([w.ravel() for w in snap.weights])
+
+    def _update_values(self, snap: Snapshot) -> None:
+        if len(self._node_rects) != len(self._sizes) or not self._sizes:
+            return
+        grads = self.show_gradients and snap.has_step
+        # edges
+        v = self._edge_values(snap)
+        if len(v) == len(self._edge_xy):
+            mag = np.abs(v)
+            scale = float(mag.max()) if mag.size else 0.0
+            rel = np.sqrt(mag / scale) if scale > 0 else np.zeros_like(mag)
+            bucket = np.minimum((rel * N_BUCKETS).astype(np.int64), N_BUCKETS - 1) + N_BUCKETS * (v >= 0)
+            xy = self._edge_xy
+            for b, item in enumerate(self._edge_items):
+                m = bucket == b
+                cnt = int(m.sum())
+                if cnt == 0:
+                    item.setData([], [])
+                    continue
+                seg = xy[m]
+                xs = np.empty(2 * cnt)
+                ys = np.empty(2 * cnt)
+                xs[0::2], xs[1::2] = seg[:, 0], seg[:, 2]
+                ys[0::2], ys[1::2] = seg[:, 1], seg[:, 3]
+                item.setData(xs, ys)
+            what = "max |∂J/∂w|" if grads else "max |w|"
+            self.scale_label.setText(f"edges: {what} = {fmt(scale)}")
+        # nodes
+        if grads:
+            dz = [np.asarray(d, dtype=np.float32) for d in snap.mean_dz]
+            m = max((float(np.abs(d).max()) for d in dz if d.size), default=0.0)
+            m = m if m > 0 else 1.0
+            for i in range(1, len(self._sizes)):
+                for j, im in enumerate(self._node_items[i]):
+                    im.setImage(np.full((1, 1), dz[i - 1][j], dtype=np.float32), levels=(-m, m), autoLevels=False)
+            for j, im in enumerate(self._node_items[0]):
+                im.setImage(np.zeros((1, 1), np.float32), levels=(-1, 1), autoLevels=False)
+            self.scale_label.setText(self.scale_label.text() + f" · nodes: max |mean dZ| = {fmt(m)}")
+        else:
+            if snap.input_images is not None:
+                for j, im in enumerate(self._node_items[0]):
+                    img = snap.input_images[j][::-1]
+                    im.setImage(img, levels=levels_for("linear", img), autoLevels=False)
+            for i in range(1, len(self._sizes)):
+                acts = snap.grid_activations[i - 1] if i - 1 < len(snap.grid_activations) else None
+                if acts is None:
+                    continue
+                name = self._acts[i - 1]
+                for j, im in enumerate(self._node_items[i]):
+                    img = acts[j][::-1]
+                    im.setImage(img, levels=levels_for(name, img), autoLevels=False)
+        # biases
+        if len(self._bias_xy):
+            bv = np.concatenate([(g if grads else b).ravel() for g, b in
+                                 zip(snap.grad_biases if grads else snap.biases, snap.biases)])
+            bm = float(np.abs(bv).max()) if bv.size else 0.0
+            bm = bm if bm > 0 else 1.0
+            idx = np.clip(((bv / bm) * 0.5 + 0.5) * 255, 0, 255).astype(int)
+            brushes = [self._brush(i) for i in idx]
+            self._bias_item.setData(pos=self._bias_xy, size=self._bias_size, brush=brushes)
+
+    def _brush(self, i: int) -> QBrush:
+        cache = getattr(self, "_brush_cache", None)
+        if cache is None or cache[0] is not self._lut:
+            cache = (self._lut, [pg.mkBrush(*map(int, c)) for c in self._lut])
+            self._brush_cache = cache
+        return cache[1][i]
+
+    # ------------------------------------------------------------------ hit testing
+    def _hit(self, p: QPointF):
+        """What lies under view point p: ('neuron', col, j) | ('bias', l, j) | ('weight', l, j, k) | None."""
+        if not self._node_rects:
+            return None
+        x, y = p.x(), p.y()
+        if len(self._bias_xy):
+            d = np.hypot(self._bias_xy[:, 0] - x, self._bias_xy[:, 1] - y)
+            i = int(np.argmin(d))
+            if d[i] <= self._bias_size * 0.75:
+                l = 0
+                while i >= self._sizes[l + 1]:
+                    i -= self._sizes[l + 1]
+                    l += 1
+                return ("bias", l, i, 0)
+        for c, r in enumerate(self._node_rects):
+            inside = (x >= r[:, 0]) & (x <= r[:, 0] + r[:, 2]) & (y >= r[:, 1]) & (y <= r[:, 1] + r[:, 3])
+            if inside.any():
+                return ("neuron", c, int(np.argmax(inside)), 0)
+        xy = self._edge_xy
+        if len(xy):
+            x0, y0, x1, y1 = xy[:, 0], xy[:, 1], xy[:, 2], xy[:, 3]
+            dx, dy = x1 - x0, y1 - y0
+            t = np.clip(((x - x0) * dx + (y - y0) * dy) / np.maximum(dx * dx + dy * dy, 1e-9), 0, 1)
+            d = np.hypot(x0 + t * dx - x, y0 + t * dy - y)
+            i = int(np.argmin(d))
+            if d[i] <= 4.0:
+                l = int(np.searchsorted(self._edge_offsets, i, side="right") - 1)
+                r = i - self._edge_offsets[l]
+                n_in = self._sizes[l]
+                return ("weight", l, r // n_in, r % n_in)
+        return None
+
+    def describe(self, hit) -> str:
+        """The numbers behind an edge, a bias or a neuron, as one line of text."""
+        snap = self._snap
+        if snap is None or hit is None:
+            return ""
+        kind, l, j, k = hit
+        parts = []
+        if kind == "weight":
+            parts.append(f"<b>W{l + 1}[{j},{k}]</b> (neuron {k} of layer {l} → neuron {j} of layer {l + 1})")
+            parts.append(f"value {fmt(snap.weights[l][j, k])}")
+            if snap.has_step:
+                parts.append(f"∂J/∂w {fmt(snap.grad_weights[l][j, k])}")
+                parts.append(f"last change {fmt(snap.weight_changes[l][j, k])}")
+        elif kind == "bias":
+            parts.append(f"<b>b{l + 1}[{j}]</b> (bias of neuron {j} of layer {l + 1})")
+            parts.append(f"value {fmt(snap.biases[l][j, 0])}")
+            if snap.has_step:
+                parts.append(f"∂J/∂b {fmt(snap.grad_biases[l][j, 0])}")
+                parts.append(f"last change {fmt(snap.bias_changes[l][j, 0])}")
+        else:
+            if l == 0:
+                return f"<b>input {snap.features[j]}</b> (x<sub>{j}</sub>), shown over the input plane"
+            parts.append(f"<b>neuron {j} of layer {l}</b> ({snap.activations[l - 1]})")
+            parts.append(f"bias {fmt(snap.biases[l - 1][j, 0])}")
+            if snap.has_step:
+                parts.append(f"mean dZ {fmt(snap.mean_dz[l - 1][j])}")
+            parts.append("click to enlarge")
+            return " · ".join(parts)
+        opt = snap.optimizer_values(kind, l, j, k)
+        for name, val in opt.items():
+            parts.append(f"{name.replace('_', ' ')} {fmt(val)}")
+        if not snap.has_step:
+            parts.append("no step yet")
+        parts.append("click to type a value")
+        return " · ".join(parts)
+
+    def _on_mouse_moved(self, scene_pos) -> None:
+        if self._snap is None:
+            return
+        p = self.vb.mapSceneToView(scene_pos)
+        hit = self._hit(p)
+        if hit is None:
+            return
+        text = self.describe(hit)
+        self.info.setText(text)
+        gp = self.view.mapToGlobal(self.view.mapFromScene(scene_pos))
+        QToolTip.showText(gp + QPoint(12, 12), text.replace(" · ", "<br>"), self.view)
+
+    def _on_mouse_clicked(self, ev) -> None:
+        if self._snap is None or ev.button() != Qt.LeftButton:
+            return
+        p = self.vb.mapSceneToView(ev.scenePos())
+        hit = self._hit(p)
+        if hit is None:
+            return
+        ev.accept()
+        self.select(*hit)
+        kind, l, j, k = hit
+        if kind in ("weight", "bias"):
+            self.edit(kind, l, j, k)
+        else:
+            self.neuron_clicked.emit(l, j)
+            self.enlarge(l, j)
+
+    def select(self, kind: str, l: int, j: int, k: int = 0) -> None:
+        self._selected = (kind, l, j, k)
+        self.info.setText(self.describe(self._selected))
+        self._update_selection_marker()
+        self.selection_changed.emit(kind, l, j, k)
+
+    def _update_selection_marker(self) -> None:
+        sel = self._selected
+        self._highlight.setData([], [])
+        self._node_box.hide()
+        if sel is None or not self._node_rects:
+            return
+        kind, l, j, k = sel
+        try:
+            if kind == "weight":
+                i = self._edge_offsets[l] + j * self._sizes[l] + k
+                x0, y0, x1, y1 = self._edge_xy[i]
+                self._highlight.setData([x0, x1], [y0, y1])
+            elif kind == "neuron":
+                x, y, w, h = self._node_rects[l][j]
+                self._node_box.setRect(QRectF(x - 2, y - 2, w + 4, h + 4))
+                self._node_box.show()
+            elif kind == "bias":
+                c = self.bias_center(l, j)
+                s = self._bias_size
+                self._node_box.setRect(QRectF(c.x() - s / 2 - 2, c.y() - s / 2 - 2, s + 4, s + 4))
+                self._node_box.show()
+        except IndexError:
+            self._selected = None
+
+    def _on_editor_accepted(self, value: float) -> None:
+        if self._editing is None:
+            return
+        kind, l, j, k = self._editing
+        self._editing = None
+        if kind == "weight":
+            self.weight_edited.emit(l, j, k, value)
+        else:
+            self.bias_edited.emit(l, j, value)
+
+    def _on_gradients_toggled(self, on: bool) -> None:
+        self.show_gradients = bool(on)
+        if self._snap is not None:
+            self._update_values(self._snap)
+        self.gradients_toggled.emit(self.show_gradients)
+
+    # ------------------------------------------------------------------ enlarged neuron
+    def enlarge(self, column: int, j: int) -> None:
+        if self._zoom is None:
+            self._zoom = NeuronZoom(self)
+        self._zoom.show_neuron(column, j, self._snap, self.theme)
+
+    def closeEvent(self, ev):
+        if self._zoom is not None:
+            self._zoom.close()
+        super().closeEvent(ev)
+
+
+class NeuronZoom(QWidget):
+    """One neuron's activation over the input plane, large, with the training points; live."""
+
+    def __init__(self, graph: NetworkGraphView):
+        super().__init__(graph, Qt.Tool)
+        self.setWindowTitle("Neuron")
+        self.resize(360, 380)
+        lay = QVBoxLayout(self)
+        self.title = QLabel("")
+        lay.addWidget(self.title)
+        self.plot = pg.PlotWidget()
+        self.plot.setAspectLocked(True)
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.plot.addItem(self.image)
+        self.points = pg.ScatterPlotItem(size=4, pen=pg.mkPen("w", width=0.5))
+        self.plot.addItem(self.points)
+        lay.addWidget(self.plot)
+        self.column = 0
+        self.j = 0
+        self._data_version = None
+
+    def show_neuron(self, column: int, j: int, snap: Snapshot, theme: Theme) -> None:
+        self.column, self.j = column, j
+        self.image.setLookupTable(theme.diverging_lut())
+        self.plot.setBackground(theme.plot_bg)
+        self._data_version = None
+        self.update_snapshot(snap)
+        self.show()
+        self.raise_()
+
+    def update_snapshot(self, snap: Snapshot) -> None:
+        if snap is None:
+            return
+        c, j = self.column, self.j
+        if c == 0:
+            if j >= len(snap.features) or snap.input_images is None:
+                return
+            img, act, name = snap.input_images[j], "linear", f"input {snap.features[j]}"
+        else:
+            if c - 1 >= len(snap.grid_activations) or j >= snap.grid_activations[c - 1].shape[0]:
+                self.title.setText("This neuron no longer exists.")
+                return
+            img, act = snap.grid_activations[c - 1][j], snap.activations[c - 1]
+            name = f"neuron {j} of layer {c} ({act})"
+        self.setWindowTitle(name)
+        lv = levels_for(act, img)
+        self.title.setText(f"{name}: step {snap.step:,}, range {fmt(img.min())} … {fmt(img.max())}")
+        self.image.setImage(img, levels=lv, autoLevels=False)
+        x0, x1, y0, y1 = snap.extent
+        self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+        if snap.data_version != self._data_version and snap.points_train is not None:
+            self._data_version = snap.data_version
+            self.points.setData(snap.points_train[0], snap.points_train[1])

@@ -1,0 +1,603 @@
+"""TrainingWorker: the one object that owns the engine's Trainer, living in its own QThread.
+
+Controls never touch the Trainer: they :meth:`post` commands, which the worker applies between
+two steps. While playing, the worker trains in chunks sized to take ~15 ms of compiled, GIL-free
+engine time, and after a chunk it may publish a :class:`~explorer.snapshot.Snapshot`. Only the
+newest snapshot is kept (a lock-protected slot); the GUI pulls it when it is ready to draw.
+"""
+from __future__ import annotations
+
+import math
+import queue
+import threading
+import time
+import traceback
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, Signal, Slot
+
+from .snapshot import EditMarker, Snapshot, frozen, frozen_list
+from .state import AppState
+
+CHUNK_SECONDS = 0.015          # target duration of one training chunk while playing
+PUBLISH_INTERVAL = 1.0 / 60.0  # at most this often, and only once the GUI took the last one
+MAX_HISTORY = 4000             # loss-curve points kept before halving the resolution
+SPEEDS = {"max": None, "1000/s": 1000.0, "100/s": 100.0, "10/s": 10.0, "1/s": 1.0}
+
+
+class TrainingWorker(QObject):
+    """Owns the Trainer. Signals are emitted from the worker thread (queued to the GUI)."""
+
+    snapshot_published = Signal()          # a new snapshot waits in latest()
+    status_changed = Signal(str)           # what the worker is doing, for the status bar
+    edit_refused = Signal(str)             # an edit was refused: why
+    state_applied = Signal(object)         # the AppState the worker now runs with
+    ready = Signal()                       # kernels compiled, first snapshot published
+    diverged = Signal(str)                 # training diverged and was paused
+    finished = Signal()
+
+    def __init__(self, state: AppState | None = None, grid_resolution: int = 48):
+        super().__init__()
+        self._state = state or AppState()
+        self.grid_resolution = int(grid_resolution)
+        self._queue: queue.Queue = queue.Queue()
+        self._lock = threading.Lock()
+        self._latest: Snapshot | None = None
+        self._taken = True
+        self._serial = 0
+        self._quit = False
+        self._playing = False
+        self._speed: float | None = None
+        self._thread: QThread | None = None
+        self.trainer = None
+        self.data = None
+        self._data_version = 0
+        self._arch_version = 0
+        self._markers: list[EditMarker] = []
+        self._hist_steps: list[int] = []
+        self._hist_train: list[float] = []
+        self._hist_test: list[float] = []
+        self._hist_stride = 1
+        self._last_result = None
+        self._input_images = None
+        self._grid_key = None
+        self._chunk = 1
+        self._rate_t0 = time.perf_counter()
+        self._rate_steps = 0
+        self._steps_per_second = 0.0
+        # figures for the benchmark
+        self.play_steps = 0
+        self.play_seconds = 0.0
+        self.is_ready = False
+
+    # ------------------------------------------------------------------ GUI-thread API
+    def start(self) -> QThread:
+        """Move to a new QThread and start it; returns the thread."""
+        thread = QThread()
+        thread.setObjectName("TrainingWorker")
+        self.moveToThread(thread)
+        thread.started.connect(self.run)
+        self._thread = thread
+        thread.start()
+        return thread
+
+    def stop(self, timeout_ms: int = 60000) -> bool:
+        """Ask the loop to end and wait for the thread; True when it stopped."""
+        self._quit = True
+        self._queue.put(("quit",))
+        thread = self._thread
+        if thread is None:
+            return True
+        thread.quit()
+        ok = thread.wait(timeout_ms)
+        return bool(ok)
+
+    def post(self, command: str, *args) -> None:
+        """Queue a command; it is applied between two steps. Thread-safe."""
+        self._queue.put((command, *args))
+
+    def latest(self) -> Snapshot | None:
+        """The newest snapshot (or None before the first). Thread-safe."""
+        with self._lock:
+            self._taken = True
+            return self._latest
+
+    @property
+    def state(self) -> AppState:
+        return self._state
+
+    @property
+    def playing(self) -> bool:
+        return self._playing
+
+    # ------------------------------------------------------------------ the loop
+    @Slot()
+    def run(self) -> None:
+        try:
+            self._startup()
+            while not self._quit:
+                if self._playing:
+                    self._drain(block=False)
+                    if self._playing and not self._quit:
+                        self._play_chunk()
+                else:
+                    self._drain(block=True)
+        except Exception as exc:  # keep the app alive and say what happened
+            traceback.print_exc()
+            self.status_changed.emit(f"The training worker stopped: {exc}")
+        finally:
+            self.finished.emit()
+            thread = QThread.currentThread()
+            if thread is not None:
+                thread.quit()
+
+    def _startup(self) -> None:
+        self.status_changed.emit("Compiling kernels…")
+        t0 = time.perf_counter()
+        try:
+            self._compile()
+        except Exception:  # a warm-up failure must not stop the app; the real build reports errors
+            traceback.print_exc()
+        took = time.perf_counter() - t0
+        self._build(self._state, keep_history=False)
+        self._publish(force=True)
+        self.is_ready = True
+        self.state_applied.emit(self._state)
+        self.ready.emit()
+        self.status_changed.emit(f"Ready (kernels compiled in {took:.1f} s). Press Space to train, → to step.")
+
+    def _compile(self) -> None:
+        """Run every kernel once on a throwaway network so the first real step is instant."""
+        from engine import Network, Trainer, datasets, grid
+        s = self._state
+        data = datasets.make(s.dataset, n=60, noise=s.noise, train_ratio=0.5, seed=0,
+                             features=s.features, classes=s.classes)
+        net = Network(list(s.sizes), hidden=s.activations[0] if s.activations else "tanh",
+                      output=s.output, loss=s.loss, init=s.init, seed=0)
+        tr = Trainer(net, data, optimizer=s.optimizer, lr=s.lr, batch_size=min(s.batch_size, 30), seed=0)
+        tr.train(steps=3)
+        tr.step()
+        tr.evaluate()
+        grid.evaluate(net, data.features, self._extent_of(data), resolution=8)
+        warm = getattr(__import__("engine"), "warmup", None)
+        if callable(warm):
+            warm()
+
+    def _drain(self, block: bool) -> None:
+        """Apply queued commands; when paused, wait for the first one."""
+        changed = False
+        first = True
+        while True:
+            try:
+                if block and first:
+                    cmd = self._queue.get(timeout=0.25)
+                else:
+                    cmd = self._queue.get_nowait()
+            except queue.Empty:
+                break
+            first = False
+            if cmd[0] == "quit":
+                self._quit = True
+                return
+            changed |= self._apply(cmd)
+        if changed and not self._quit:
+            self._publish(force=True)
+
+    # ------------------------------------------------------------------ commands
+    def _apply(self, cmd) -> bool:
+        """Apply one command; True if something visible changed."""
+        name, args = cmd[0], cmd[1:]
+        from engine import TrainingDiverged
+        try:
+            handler = getattr(self, f"_cmd_{name}")
+        except AttributeError:
+            self.edit_refused.emit(f"unknown command {name!r}")
+            return False
+        try:
+            return bool(handler(*args))
+        except TrainingDiverged as exc:
+            self._on_diverged(exc)
+            return True
+        except ValueError as exc:
+            self.edit_refused.emit(str(exc))
+            self.state_applied.emit(self._state)
+            return False
+
+    def _cmd_play(self) -> bool:
+        if not self._playing:
+            self._playing = True
+            self._rate_t0 = time.perf_counter()
+            self._rate_steps = 0
+            self.status_changed.emit("Training…")
+        return True
+
+    def _cmd_pause(self) -> bool:
+        if self._playing:
+            self._playing = False
+            self._steps_per_second = 0.0
+            self.status_changed.emit(f"Paused at step {self.trainer.steps:,}.")
+        return True
+
+    def _cmd_toggle(self) -> bool:
+        return self._cmd_pause() if self._playing else self._cmd_play()
+
+    def _cmd_step(self, n: int = 1) -> bool:
+        if self._playing:
+            self._cmd_pause()
+        for _ in range(max(1, int(n))):
+            self._last_result = self.trainer.step()
+        self.status_changed.emit(f"Stepped to step {self.trainer.steps:,}.")
+        return True
+
+    def _cmd_train(self, n: int) -> bool:
+        """Train n steps at once (the last one through step(), so its gradients can be shown)."""
+        n = int(n)
+        if n > 1:
+            self.trainer.train(steps=n - 1)
+        if n >= 1:
+            self._last_result = self.trainer.step()
+        return True
+
+    def _cmd_speed(self, steps_per_second) -> bool:
+        self._speed = None if steps_per_second in (None, 0) else float(steps_per_second)
+        return False
+
+    def _cmd_reset(self) -> bool:
+        self._state = self._state.replace(seed=self._state.seed + 1)
+        self._build(self._state, keep_history=False)
+        self.state_applied.emit(self._state)
+        self.status_changed.emit("Reset: new random weights, step 0.")
+        return True
+
+    def _cmd_new_state(self, state: AppState) -> bool:
+        """Start over with a whole new AppState (File ▸ New, a preset)."""
+        self._build(state, keep_history=False)
+        self._state = state
+        self._playing = False
+        self.state_applied.emit(self._state)
+        self.status_changed.emit("New network ready.")
+        return True
+
+    def _cmd_hyper(self, changes: dict) -> bool:
+        """Training settings: lr, optimizer, batch_size, regularization, reg_rate, momentum."""
+        new = self._state.replace(**changes)
+        tr = self.trainer
+        if new.optimizer != tr.optimizer:
+            tr.optimizer = new.optimizer
+        if new.lr != tr.lr:
+            tr.lr = new.lr
+        if new.batch_size != tr.batch_size:
+            tr.batch_size = new.batch_size
+        if new.l1 != tr.l1:
+            tr.l1 = new.l1
+        if new.l2 != tr.l2:
+            tr.l2 = new.l2
+        if hasattr(tr, "momentum") and new.momentum != tr.momentum:
+            tr.momentum = new.momentum
+        self._state = new
+        self.state_applied.emit(new)
+        return True
+
+    def _cmd_loss(self, loss: str) -> bool:
+        """Change the loss; the output activation follows when the pair requires it."""
+        new = self._state.replace(loss=loss, output=self._output_for(loss, self._state.output))
+        self._set_output(new.output, new.loss)
+        self._state = new
+        self._mark(f"loss {loss}")
+        self.state_applied.emit(new)
+        return True
+
+    @staticmethod
+    def _output_for(loss, output):
+        if loss == "bce":
+            return "sigmoid"
+        if loss == "cce":
+            return "softmax"
+        return "sigmoid" if output == "softmax" else output
+
+    def _set_output(self, activation: str, loss: str) -> None:
+        """Output activation and loss together, through the trainer when it offers it."""
+        target = self.trainer if hasattr(self.trainer, "set_output") else self.trainer.net
+        target.set_output(activation=activation, loss=loss)
+
+    def _cmd_data(self, changes: dict) -> bool:
+        """Dataset settings: dataset, n, noise, train_ratio, classes, data_seed, features."""
+        new = self._state.replace(**changes)
+        data = self._make_data(new)
+        if data.kind != self.data.kind or (data.kind == "multiclass" and data.n_classes != self.data.n_classes):
+            new = self._fit_output_to_data(new, data)
+            self._build(new, keep_history=True, data=data)
+            self._mark(f"data {new.dataset} (new network)")
+        else:
+            self.trainer.set_data(data)
+            self.data = data
+            self._data_version += 1
+            if tuple(new.features) != tuple(self._state.features):
+                self._arch_version += 1
+                self._mark("inputs " + ", ".join(new.features))
+        self._state = new
+        self._input_images = None
+        self.state_applied.emit(new)
+        return True
+
+    @staticmethod
+    def _fit_output_to_data(state: AppState, data) -> AppState:
+        if data.kind == "regression":
+            return state.replace(output="linear", loss="mse")
+        if data.kind == "multiclass":
+            return state.replace(output="softmax", loss="cce", classes=int(data.n_classes))
+        if state.output == "softmax":
+            return state.replace(output="sigmoid", loss="bce", classes=2)
+        return state
+
+    def _cmd_add_layer(self, index=None, size=None, activation=None) -> bool:
+        new = self._state.with_layer_added(index, size, activation)
+        index = len(self._state.hidden) if index is None else index
+        self.trainer.insert_layer(index, new.hidden[index], new.activations[index])
+        return self._arch_done(new, f"+ layer {index + 1}")
+
+    def _cmd_remove_layer(self, index=None) -> bool:
+        new = self._state.with_layer_removed(index)
+        index = len(self._state.hidden) - 1 if index is None else index
+        self.trainer.remove_layer(index)
+        return self._arch_done(new, f"− layer {index + 1}")
+
+    def _cmd_add_neuron(self, layer: int, count: int = 1) -> bool:
+        new = self._state.with_neurons(layer, count)
+        self.trainer.add_neurons(layer, count)
+        return self._arch_done(new, f"+ neuron in layer {layer + 1}")
+
+    def _cmd_remove_neuron(self, layer: int, j: int | None = None) -> bool:
+        new = self._state.with_neurons(layer, -1)
+        j = self._state.hidden[layer] - 1 if j is None else j
+        self.trainer.remove_neuron(layer, j)
+        return self._arch_done(new, f"− neuron in layer {layer + 1}")
+
+    def _cmd_activation(self, layer: int, name: str) -> bool:
+        new = self._state.with_activation(layer, name)
+        if layer == len(self._state.hidden):
+            self._set_output(new.output, new.loss)
+        else:
+            self.trainer.set_activation(layer, name)
+        return self._arch_done(new, f"layer {layer + 1}: {name}")
+
+    def _arch_done(self, new: AppState, text: str) -> bool:
+        self._state = new
+        self._arch_version += 1
+        self._mark(text)
+        self._last_result = None
+        self.state_applied.emit(new)
+        return True
+
+    def _cmd_set_weight(self, l: int, j: int, k: int, value: float) -> bool:
+        net = self.trainer.net
+        value = self._checked_value(value)
+        if not (0 <= l < net.n_layers and 0 <= j < net.weights[l].shape[0] and 0 <= k < net.weights[l].shape[1]):
+            raise ValueError(f"no weight W{l + 1}[{j}, {k}] in this network")
+        net.weights[l][j, k] = value
+        self.status_changed.emit(f"W{l + 1}[{j},{k}] set to {value:g}; it takes effect at the next step.")
+        return True
+
+    def _cmd_set_bias(self, l: int, j: int, value: float) -> bool:
+        net = self.trainer.net
+        value = self._checked_value(value)
+        if not (0 <= l < net.n_layers and 0 <= j < net.biases[l].shape[0]):
+            raise ValueError(f"no bias b{l + 1}[{j}] in this network")
+        net.biases[l][j, 0] = value
+        self.status_changed.emit(f"b{l + 1}[{j}] set to {value:g}; it takes effect at the next step.")
+        return True
+
+    @staticmethod
+    def _checked_value(value) -> float:
+        try:
+            v = float(value)
+        except (TypeError, ValueError):
+            raise ValueError(f"{value!r} is not a number") from None
+        if not math.isfinite(v) or abs(v) > 1e6:
+            raise ValueError("a parameter must be a finite number between -1e6 and 1e6")
+        return v
+
+    def _mark(self, text: str) -> None:
+        self._markers.append(EditMarker(int(self.trainer.steps), text))
+
+    # ------------------------------------------------------------------ building
+    @staticmethod
+    def _make_data(state: AppState):
+        from engine import datasets
+        return datasets.make(state.dataset, n=state.n, noise=state.noise, train_ratio=state.train_ratio,
+                             seed=state.data_seed, features=state.features, classes=state.classes)
+
+    def _build(self, state: AppState, keep_history: bool, data=None) -> None:
+        from engine import Network
+        data = data if data is not None else self._make_data(state)
+        state = self._fit_output_to_data(state, data)
+        net = Network(list(state.sizes), hidden="tanh", output=state.output, loss=state.loss,
+                      init=state.init, seed=state.seed)
+        for l, act in enumerate(state.activations):
+            if net.activations[l] != act:
+                net.set_activation(l, act)
+        self.data = data
+        self._state = state
+        self._rebuild_trainer(net)
+        self._data_version += 1
+        self._arch_version += 1
+        self._input_images = None
+        self._last_result = None
+        if not keep_history:
+            self._markers = []
+            self._hist_steps, self._hist_train, self._hist_test = [], [], []
+            self._hist_stride = 1
+
+    def _rebuild_trainer(self, net) -> None:
+        from engine import Trainer
+        s = self._state
+        self.trainer = Trainer(net, self.data, optimizer=s.optimizer, lr=s.lr, batch_size=s.batch_size,
+                               l2=s.l2, l1=s.l1, seed=s.seed, momentum=s.momentum)
+
+    # ------------------------------------------------------------------ playing
+    def _play_chunk(self) -> None:
+        from engine import TrainingDiverged
+        tr = self.trainer
+        k = self._chunk
+        t0 = time.perf_counter()
+        try:
+            if self._speed is not None:
+                k = 1
+            if k > 1:
+                tr.train(steps=k - 1)
+            self._last_result = tr.step()
+        except TrainingDiverged as exc:
+            self._on_diverged(exc)
+            self._publish(force=True)
+            return
+        dt = time.perf_counter() - t0
+        self.play_steps += k
+        self.play_seconds += dt
+        self._rate_steps += k
+        if self._speed is None:
+            # adapt the chunk so one takes ~CHUNK_SECONDS
+            if dt > 0:
+                ideal = k * CHUNK_SECONDS / dt
+                self._chunk = int(max(1, min(200000, 0.5 * k + 0.5 * ideal)))
+        now = time.perf_counter()
+        if now - self._rate_t0 >= 0.5:
+            self._steps_per_second = self._rate_steps / (now - self._rate_t0)
+            self._rate_t0, self._rate_steps = now, 0
+        self._publish(force=False)
+        if self._speed is not None:
+            # wait for the next step, but wake for a command at once
+            wait = max(0.0, 1.0 / self._speed - (time.perf_counter() - t0))
+            if wait > 0:
+                try:
+                    cmd = self._queue.get(timeout=wait)
+                except queue.Empty:
+                    return
+                if cmd[0] == "quit":
+                    self._quit = True
+                elif self._apply(cmd):
+                    self._publish(force=True)
+
+    def _on_diverged(self, exc) -> None:
+        self._playing = False
+        self._steps_per_second = 0.0
+        step = getattr(exc, "step", self.trainer.steps)
+        msg = (f"Training diverged at step {step:,} (the cost or a weight became infinite); "
+               f"paused with the last good weights. Try a smaller learning rate.")
+        self._mark("diverged")
+        self.diverged.emit(msg)
+        self.status_changed.emit(msg)
+
+    # ------------------------------------------------------------------ snapshots
+    @staticmethod
+    def _extent_of(data):
+        ext = getattr(data, "extent", None)
+        if ext is not None:
+            return tuple(float(v) for v in ext)
+        pts = data.points_train if getattr(data, "points_train", None) is not None else data.X_train[:2]
+        lo = pts.min(axis=1)
+        hi = pts.max(axis=1)
+        pad = 0.1 * (hi - lo + 1e-9)
+        return (float(lo[0] - pad[0]), float(hi[0] + pad[0]), float(lo[1] - pad[1]), float(hi[1] + pad[1]))
+
+    def _inputs_over_plane(self, xs, ys, features):
+        key = (features, xs[0], xs[-1], ys[0], ys[-1], len(xs))
+        if self._input_images is not None and self._grid_key == key:
+            return self._input_images
+        from engine import datasets
+        gx, gy = np.meshgrid(xs, ys)
+        pts = np.stack([gx.ravel(), gy.ravel()])
+        fm = datasets.feature_matrix(pts, features)
+        self._input_images = frozen(np.asarray(fm, dtype=np.float32).reshape(len(features), len(ys), len(xs)))
+        self._grid_key = key
+        return self._input_images
+
+    def _publish(self, force: bool) -> None:
+        now = time.perf_counter()
+        if not force:
+            last = getattr(self, "_last_publish", 0.0)
+            if now - last < PUBLISH_INTERVAL:
+                return
+            if not self._taken and now - last < 0.25:
+                return
+        self._last_publish = now
+        snap = self._make_snapshot()
+        with self._lock:
+            self._latest = snap
+            self._taken = False
+        self.snapshot_published.emit()
+
+    def _record_history(self, step, train, test) -> None:
+        if self._hist_steps and self._hist_steps[-1] == step:
+            self._hist_train[-1], self._hist_test[-1] = train, test
+            return
+        if self._hist_steps and step - self._hist_steps[-1] < self._hist_stride and step > self._hist_steps[-1]:
+            return
+        self._hist_steps.append(step)
+        self._hist_train.append(train)
+        self._hist_test.append(test)
+        if len(self._hist_steps) > MAX_HISTORY:
+            self._hist_steps = self._hist_steps[::2]
+            self._hist_train = self._hist_train[::2]
+            self._hist_test = self._hist_test[::2]
+            self._hist_stride *= 2
+
+    def _make_snapshot(self) -> Snapshot:
+        from engine import grid
+        tr, net, data = self.trainer, self.trainer.net, self.data
+        ev = tr.evaluate()
+        nan = float("nan")
+        train_loss = float(ev.get("train_loss", nan))
+        test_loss = ev.get("test_loss")
+        test_loss = float(test_loss) if test_loss is not None else nan
+        self._record_history(int(tr.steps), train_loss, test_loss)
+        extent = self._extent_of(data)
+        g = grid.evaluate(net, data.features, extent, resolution=self.grid_resolution)
+        xs = np.asarray(g.xs)
+        ys = np.asarray(g.ys)
+        res = self._last_result
+        grads_w = grads_b = mean_dz = dw = db = ()
+        batch_loss = None
+        if res is not None and len(res.grads.dW) == net.n_layers and all(
+                res.grads.dW[l].shape == net.weights[l].shape for l in range(net.n_layers)):
+            grads_w = frozen_list(res.grads.dW)
+            grads_b = frozen_list(res.grads.db)
+            mean_dz = tuple(frozen(np.asarray(dz).mean(axis=1)) for dz in res.grads.dZ)
+            dw = frozen_list(res.weight_changes)
+            db = frozen_list(res.bias_changes)
+            batch_loss = float(res.loss)
+        opt = {}
+        for name, entry in (tr.optimizer_state() or {}).items():
+            if isinstance(entry, dict):
+                opt[name] = {k: frozen_list(v) for k, v in entry.items() if isinstance(v, (list, tuple))}
+        kind = getattr(data, "kind", "binary")
+        if kind == "regression":
+            lt = frozen(np.asarray(data.Y_train)[0])
+            ls = frozen(np.asarray(data.Y_test)[0]) if data.Y_test is not None else None
+        else:
+            lt = frozen(getattr(data, "labels_train", None))
+            ls = frozen(getattr(data, "labels_test", None))
+        self._serial += 1
+        return Snapshot(
+            serial=self._serial, state=self._state, step=int(tr.steps), epoch=int(tr.epoch),
+            playing=self._playing, steps_per_second=float(self._steps_per_second),
+            sizes=tuple(int(s) for s in net.sizes), activations=tuple(net.activations),
+            features=tuple(data.features),
+            weights=frozen_list(net.weights), biases=frozen_list(net.biases),
+            grad_weights=grads_w, grad_biases=grads_b, mean_dz=mean_dz,
+            weight_changes=dw, bias_changes=db, batch_loss=batch_loss, optimizer_state=opt,
+            train_loss=train_loss, test_loss=test_loss,
+            train_accuracy=ev.get("train_accuracy"), test_accuracy=ev.get("test_accuracy"),
+            history_steps=frozen(np.asarray(self._hist_steps, dtype=np.float64)),
+            history_train=frozen(np.asarray(self._hist_train, dtype=np.float64)),
+            history_test=frozen(np.asarray(self._hist_test, dtype=np.float64)),
+            markers=tuple(self._markers),
+            extent=extent, grid_xs=frozen(xs), grid_ys=frozen(ys),
+            grid_output=frozen(np.asarray(g.output, dtype=np.float32)),
+            grid_activations=tuple(frozen(np.asarray(a, dtype=np.float32)) for a in g.activations),
+            input_images=self._inputs_over_plane(xs, ys, tuple(data.features)),
+            data_version=self._data_version, arch_version=self._arch_version,
+            kind=kind, n_classes=int(getattr(data, "n_classes", 2) or 0),
+            points_train=frozen(getattr(data, "points_train", None)),
+            points_test=frozen(getattr(data, "points_test", None)),
+            labels_train=lt, labels_test=ls,
+        )
