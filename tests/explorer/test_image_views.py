@@ -1,0 +1,134 @@
+"""Image views: each test image shows the network's guess and confidence, wrong ones are marked,
+the confusion matrix counts them, and a selected image shows its class probabilities."""
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from engine import Network, Trainer, datasets
+from explorer.views.image_views import (ClassProbabilities, ImageResults, ImageViewsPanel, TestImageGrid,
+                                        compute_results)
+
+# 2×2 images: a bright top-left pixel means "left", a bright bottom-right pixel means "right"
+LEFT = np.array([1.0, 0.0, 0.0, 0.0])
+RIGHT = np.array([0.0, 0.0, 0.0, 1.0])
+
+
+@pytest.fixture
+def tiny():
+    """A hand-wired network whose answer is known for every image, and four test images,
+    the last one labelled wrongly on purpose so the network's (right) answer counts as wrong."""
+    net = Network([4, 2], hidden="relu", output="softmax", loss="cce", seed=0)
+    net.weights[0][:] = [[6.0, 0.0, 0.0, 0.0], [0.0, 0.0, 0.0, 6.0]]
+    net.biases[0][:] = 0.0
+    X = np.stack([LEFT, RIGHT, LEFT, RIGHT], axis=1)
+    labels = np.array([0, 1, 0, 0])
+    Y = np.eye(2)[labels].T
+    data = datasets.Dataset("tiny", "multiclass", X, Y, X, Y, ("p0", "p1", "p2", "p3"), n_classes=2,
+                            class_names=("left", "right"), image_shape=(2, 2))
+    return net, data
+
+
+def test_results_come_from_the_network(tiny):
+    net, data = tiny
+    r = compute_results(net, data, step=7)
+    np.testing.assert_array_equal(r.predicted, [0, 1, 0, 1])
+    np.testing.assert_allclose(r.probs, net.predict(data.X_test))
+    assert r.confidence[0] == pytest.approx(np.exp(6) / (np.exp(6) + 1))
+    np.testing.assert_array_equal(r.wrong, [3])
+    np.testing.assert_array_equal(r.confusion(), [[2, 1], [0, 1]])
+    assert r.accuracy == pytest.approx(0.75)
+    np.testing.assert_array_equal(r.images[0], [[1, 0], [0, 0]])     # row 0 on top, as in the data
+
+
+def test_grid_captions_show_the_guess_and_mark_the_wrong_one(qtbot, tiny):
+    net, data = tiny
+    panel = ImageViewsPanel()
+    qtbot.addWidget(panel)
+    panel.set_results(compute_results(net, data, step=3))
+    grid = panel.grid
+    assert grid.caption(0) == "left 100%"
+    assert grid.caption(1) == "right 100%"
+    assert grid.caption(3) == "right 100% → left"          # wrong: the true class after the arrow
+    assert "75.0%" in panel.summary.text() and "1 wrong" in panel.summary.text()
+    panel.show_combo.setCurrentIndex(1)                      # wrong guesses only
+    np.testing.assert_array_equal(grid.visible(), [3])
+
+
+def test_grid_draws_images_upright_and_clicking_selects(qtbot, tiny):
+    net, data = tiny
+    grid = TestImageGrid(per_page=4)
+    qtbot.addWidget(grid)
+    grid.resize(400, 400)
+    grid.set_results(compute_results(net, data))
+    grid.show()
+    qtbot.waitExposed(grid)
+    img = grid.grab().toImage()
+    rect, i = grid._cells[0]
+    assert i == 0
+    side = min(rect.width(), rect.height())
+    # the first image is bright in its top-left quarter only
+    tl = img.pixelColor(int(rect.center().x() - side * 0.2), int(rect.top() + side * 0.2)).lightness()
+    br = img.pixelColor(int(rect.center().x() + side * 0.2), int(rect.top() + side * 0.55)).lightness()
+    assert tl > 200 and br < 60
+    with qtbot.waitSignal(grid.image_selected) as sig:
+        qtbot.mouseClick(grid, Qt.LeftButton,
+                         pos=grid._cells[1][0].center().toPoint())
+    assert sig.args == [1]
+
+
+def test_selected_image_shows_its_class_probabilities(qtbot, tiny):
+    net, data = tiny
+    panel = ImageViewsPanel()
+    qtbot.addWidget(panel)
+    panel.set_results(compute_results(net, data))
+    panel.select_image(1)
+    probs = panel.probabilities
+    assert probs.predicted == 1 and probs.true_class == 1
+    np.testing.assert_allclose(probs.probs, net.predict(data.X_test[:, [1]])[:, 0])
+    assert "right" in probs.title and "(100%, right)" in probs.title
+    panel.select_image(3)
+    assert probs.title.endswith("wrong)")
+
+
+def test_confusion_cell_lists_its_images(qtbot, tiny):
+    net, data = tiny
+    panel = ImageViewsPanel()
+    qtbot.addWidget(panel)
+    panel.set_results(compute_results(net, data))
+    panel.confusion.cell_selected.emit(0, 1)               # true left, guessed right
+    np.testing.assert_array_equal(panel.grid.visible(), [3])
+    assert "true left, guessed right" in panel.page_label.text()
+
+
+def test_weight_images_are_the_first_layer_rows(qtbot, tiny):
+    net, data = tiny
+    panel = ImageViewsPanel()
+    qtbot.addWidget(panel)
+    panel.set_results(compute_results(net, data))
+    np.testing.assert_array_equal(panel.weights.weights, net.weights[0])
+    np.testing.assert_array_equal(panel.weights.shown_neurons(), [0, 1])
+
+
+def test_trained_digits_network_gets_a_known_image_right(qtbot):
+    data = datasets.load("digits")
+    net = Network([64, 32, 10], hidden="relu", output="softmax", loss="cce", init="he", seed=0,
+                  dtype=np.float32)
+    Trainer(net, data, optimizer="adam", lr=1e-2, batch_size=32).train(epochs=3)
+    r = compute_results(net, data)
+    right = np.flatnonzero(r.predicted == data.labels_test)
+    i = int(right[0])
+    panel = ImageViewsPanel()
+    qtbot.addWidget(panel)
+    panel.set_results(r)
+    panel.select_image(i)
+    label = int(data.labels_test[i])
+    assert panel.probabilities.predicted == label
+    assert panel.grid.caption(i).startswith(f"{label} ")
+    assert r.accuracy > 0.9
+
+
+def test_mismatched_results_are_refused():
+    with pytest.raises(ValueError, match="must agree"):
+        ImageResults(np.zeros((3, 2, 2)), np.zeros(2, int), np.zeros((2, 3)), ("a", "b"))
+    with pytest.raises(ValueError, match="not an image"):
+        compute_results(Network([2, 1]), datasets.make("circle", n=20))
