@@ -12,7 +12,9 @@ from numba import njit
 
 # No 'nnan'/'ninf': the kernels must see NaN and infinity to stop a diverging run.
 FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
-JIT = dict(nogil=True, cache=True, fastmath=FASTMATH)
+# error_model="numpy": a division by zero gives inf/NaN (caught as divergence) instead of a
+# per-division check that would stop the loops from vectorising.
+JIT = dict(nogil=True, cache=True, fastmath=FASTMATH, error_model="numpy")
 
 # Activation codes (engine.names.ACTIVATION_CODES).
 LINEAR, RELU, LEAKY_RELU, ELU, GELU, SWISH, SIGMOID, TANH, SIN, SOFTMAX = range(10)
@@ -103,26 +105,56 @@ def affine(W, b, A_prev, Z):
                 Z[j, s] += w * A_prev[q, s]
 
 
-@njit(**JIT)
-def activate(code, Z, A):
-    """A = f(Z); softmax normalises each column (each sample) on its own."""
+@njit(inline="always", **JIT)
+def _activate_loop(code, Z, A):
     n, m = Z.shape
-    if code == SOFTMAX:
-        for s in range(m):
-            top = Z[0, s]
-            for j in range(1, n):
-                top = max(top, Z[j, s])
-            total = 0.0
-            for j in range(n):
-                e = math.exp(Z[j, s] - top)
-                A[j, s] = e
-                total += e
-            for j in range(n):
-                A[j, s] /= total
-        return
     for j in range(n):
         for s in range(m):
             A[j, s] = activate_scalar(code, Z[j, s])
+
+
+@njit(inline="always", **JIT)
+def _softmax_columns(Z, A):
+    n, m = Z.shape
+    for s in range(m):
+        top = Z[0, s]
+        for j in range(1, n):
+            top = max(top, Z[j, s])
+        total = 0.0
+        for j in range(n):
+            e = math.exp(Z[j, s] - top)
+            A[j, s] = e
+            total += e
+        for j in range(n):
+            A[j, s] /= total
+
+
+@njit(**JIT)
+def activate(code, Z, A):
+    """A = f(Z); softmax normalises each column (each sample) on its own.
+
+    Each branch passes a constant code, so the compiler drops the per-element switch and can
+    vectorise the loop."""
+    if code == SOFTMAX:
+        _softmax_columns(Z, A)
+    elif code == LINEAR:
+        _activate_loop(LINEAR, Z, A)
+    elif code == RELU:
+        _activate_loop(RELU, Z, A)
+    elif code == LEAKY_RELU:
+        _activate_loop(LEAKY_RELU, Z, A)
+    elif code == ELU:
+        _activate_loop(ELU, Z, A)
+    elif code == GELU:
+        _activate_loop(GELU, Z, A)
+    elif code == SWISH:
+        _activate_loop(SWISH, Z, A)
+    elif code == SIGMOID:
+        _activate_loop(SIGMOID, Z, A)
+    elif code == TANH:
+        _activate_loop(TANH, Z, A)
+    else:
+        _activate_loop(SIN, Z, A)
 
 
 @njit(**JIT)
@@ -212,66 +244,121 @@ def hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev):
                 w = W[j, q]
                 for s in range(m):
                     dZ_prev[q, s] += w * dZ[j, s]
-    if act_prev == LINEAR:
-        return
+    if act_prev == RELU:
+        _times_derivative(RELU, Z_prev, A_prev, dZ_prev)
+    elif act_prev == LEAKY_RELU:
+        _times_derivative(LEAKY_RELU, Z_prev, A_prev, dZ_prev)
+    elif act_prev == ELU:
+        _times_derivative(ELU, Z_prev, A_prev, dZ_prev)
+    elif act_prev == GELU:
+        _times_derivative(GELU, Z_prev, A_prev, dZ_prev)
+    elif act_prev == SWISH:
+        _times_derivative(SWISH, Z_prev, A_prev, dZ_prev)
+    elif act_prev == SIGMOID:
+        _times_derivative(SIGMOID, Z_prev, A_prev, dZ_prev)
+    elif act_prev == TANH:
+        _times_derivative(TANH, Z_prev, A_prev, dZ_prev)
+    elif act_prev == SIN:
+        _times_derivative(SIN, Z_prev, A_prev, dZ_prev)
+
+
+@njit(inline="always", **JIT)
+def _times_derivative(code, Z, A, D):
+    """D ⊙= f'(Z), with a constant code so the loop has no switch in it."""
+    k, m = D.shape
     for q in range(k):
         for s in range(m):
-            dZ_prev[q, s] *= derivative_scalar(act_prev, Z_prev[q, s], A_prev[q, s])
+            D[q, s] *= derivative_scalar(code, Z[q, s], A[q, s])
+
+
+# Positions in the hyperparameter array the update kernels read (in the parameters' dtype, so
+# float32 networks update in float32 and the loops vectorise).
+LR, L1, L2, MOMENTUM_RATE, RHO, BETA1, BETA2, EPS, NESTEROV = range(9)
+
+
+@njit(inline="always", **JIT)
+def _as_dtype3(like, a, b, c):
+    """Three scalars in like's dtype (Numba would otherwise promote float32 loops to float64)."""
+    out = np.empty(3, like.dtype)
+    out[0] = a
+    out[1] = b
+    out[2] = c
+    return out[0], out[1], out[2]
+
+
+@njit(inline="always", **JIT)
+def _sign(w, one, zero):
+    """sign(w) in w's own dtype (np.sign would promote float32 to float64 here)."""
+    return one if w > zero else (-one if w < zero else zero)
 
 
 @njit(**JIT)
-def update(opt, theta, grad, state, new_theta, new_state, lo, hi, lr, l1, l2,
-           momentum, nesterov, rho, beta1, beta2, eps, t):
-    """One optimizer step for theta[lo:hi] into new_theta (and new_state); returns False on NaN/inf.
+def update(opt, theta, grad, state, new_theta, new_state, lo, hi, hyper, regularise, t):
+    """One optimizer step for theta[lo:hi] into new_theta (and new_state); False on NaN/inf.
 
     Writing into a second buffer keeps the last good values when the step goes wrong.
-    l1 and l2 are the regularisation rates for this segment (0 for biases).
+    Regularisation (L1, L2) applies where regularise is True: the weights, not the biases.
     """
-    ok = True
-    for i in range(lo, hi):
-        w = theta[i]
-        g = grad[i]
-        if l2 != 0.0:
-            g += l2 * w
-        if l1 != 0.0:
-            g += l1 * (1.0 if w > 0 else (-1.0 if w < 0 else 0.0))
-        if opt == SGD:
+    zero, one, lr = _as_dtype3(theta, 0.0, 1.0, hyper[LR])
+    l1 = hyper[L1] if regularise else zero
+    l2 = hyper[L2] if regularise else zero
+    # 0·x is 0 for every finite x and NaN otherwise: one sum checks a whole segment.
+    check = zero
+    if opt == SGD:
+        for i in range(lo, hi):
+            w = theta[i]
+            g = grad[i] + l2 * w + l1 * _sign(w, one, zero)
             w_new = w - lr * g
-        elif opt == MOMENTUM:
-            v = momentum * state[0, i] + g
+            new_theta[i] = w_new
+            check += zero * w_new
+    elif opt == MOMENTUM:
+        mu = hyper[MOMENTUM_RATE]
+        nesterov = hyper[NESTEROV] != 0
+        for i in range(lo, hi):
+            w = theta[i]
+            g = grad[i] + l2 * w + l1 * _sign(w, one, zero)
+            v = mu * state[0, i] + g
             new_state[0, i] = v
-            w_new = w - lr * (g + momentum * v) if nesterov else w - lr * v
-        elif opt == RMSPROP:
-            s2 = rho * state[0, i] + (1.0 - rho) * g * g
+            w_new = w - lr * (g + mu * v) if nesterov else w - lr * v
+            new_theta[i] = w_new
+            check += zero * w_new
+    elif opt == RMSPROP:
+        rho, one_minus_rho, eps = _as_dtype3(theta, hyper[RHO], 1.0 - hyper[RHO], hyper[EPS])
+        for i in range(lo, hi):
+            w = theta[i]
+            g = grad[i] + l2 * w + l1 * _sign(w, one, zero)
+            s2 = rho * state[0, i] + one_minus_rho * g * g
             new_state[0, i] = s2
-            w_new = w - lr * g / (math.sqrt(s2) + eps)
-        else:
-            m1 = beta1 * state[0, i] + (1.0 - beta1) * g
-            m2 = beta2 * state[1, i] + (1.0 - beta2) * g * g
+            w_new = w - lr * g / (np.sqrt(s2) + eps)
+            new_theta[i] = w_new
+            check += zero * w_new
+    else:
+        b1, c1, eps = _as_dtype3(theta, hyper[BETA1], 1.0 - hyper[BETA1], hyper[EPS])
+        b2, c2, _ = _as_dtype3(theta, hyper[BETA2], 1.0 - hyper[BETA2], 0.0)
+        step_size, v_scale, _ = _as_dtype3(theta, lr / (1.0 - hyper[BETA1] ** t), 1.0 / (1.0 - hyper[BETA2] ** t), 0.0)
+        for i in range(lo, hi):
+            w = theta[i]
+            g = grad[i] + l2 * w + l1 * _sign(w, one, zero)
+            m1 = b1 * state[0, i] + c1 * g
+            m2 = b2 * state[1, i] + c2 * g * g
             new_state[0, i] = m1
             new_state[1, i] = m2
-            m_hat = m1 / (1.0 - beta1 ** t)
-            v_hat = m2 / (1.0 - beta2 ** t)
-            w_new = w - lr * m_hat / (math.sqrt(v_hat) + eps)
-        new_theta[i] = w_new
-        if not math.isfinite(w_new):
-            ok = False
-    return ok
+            w_new = w - step_size * m1 / (np.sqrt(m2 * v_scale) + eps)
+            new_theta[i] = w_new
+            check += zero * w_new
+    return check == 0
 
 
 @njit(**JIT)
-def update_params(opt, sizes, p_off, theta, grad, state, new_theta, new_state,
-                  lr, l1, l2, momentum, nesterov, rho, beta1, beta2, eps, t):
+def update_params(opt, sizes, p_off, theta, grad, state, new_theta, new_state, hyper, t):
     """Update every layer: regularisation on the weights, none on the biases."""
     ok = True
     for l in range(sizes.shape[0] - 1):
         w_lo = p_off[l]
         b_lo = w_lo + sizes[l + 1] * sizes[l]
         hi = b_lo + sizes[l + 1]
-        ok &= update(opt, theta, grad, state, new_theta, new_state, w_lo, b_lo,
-                     lr, l1, l2, momentum, nesterov, rho, beta1, beta2, eps, t)
-        ok &= update(opt, theta, grad, state, new_theta, new_state, b_lo, hi,
-                     lr, 0.0, 0.0, momentum, nesterov, rho, beta1, beta2, eps, t)
+        ok &= update(opt, theta, grad, state, new_theta, new_state, w_lo, b_lo, hyper, True, t)
+        ok &= update(opt, theta, grad, state, new_theta, new_state, b_lo, hi, hyper, False, t)
     return ok
 
 
@@ -290,7 +377,7 @@ def _view(buf, off, n, m):
 @njit(**JIT)
 def train_loop(sizes, acts, loss, opt, theta2, state2, grad, p_off,
                X_rows, Y_rows, order, batch_size, n_steps, start_cursor,
-               lr, l1, l2, momentum, nesterov, rho, beta1, beta2, eps, log_eps, t0, losses):
+               hyper, log_eps, t0, losses):
     """Run n_steps mini-batch steps entirely in compiled code.
 
     theta2/state2 hold two copies of the parameters and optimizer state: each step reads one and
@@ -363,8 +450,7 @@ def train_loop(sizes, acts, loss, opt, theta2, state2, grad, p_off,
         t += 1
         nxt = 1 - cur
         ok = math.isfinite(losses[step]) and update_params(
-            opt, sizes, p_off, theta, grad, state2[cur], theta2[nxt], state2[nxt],
-            lr, l1, l2, momentum, nesterov, rho, beta1, beta2, eps, t)
+            opt, sizes, p_off, theta, grad, state2[cur], theta2[nxt], state2[nxt], hyper, t)
         if not ok:
             return step, cur, False, cursor
         cur = nxt

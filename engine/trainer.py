@@ -301,8 +301,9 @@ class Trainer:
         return idx, X, Y
 
     def _hyper(self):
-        return (self._lr, self._l1, self._l2, self._momentum, self._nesterov, self.rho, self.beta1,
-                self.beta2, self.eps)
+        """The hyperparameters as the kernels read them (engine.kernels.LR, ...), in the net's dtype."""
+        return np.array([self._lr, self._l1, self._l2, self._momentum, self.rho, self.beta1, self.beta2,
+                         self.eps, float(self._nesterov)], dtype=self.net.dtype)
 
     def _apply_update(self, grads):
         """Compute the update into new buffers; keep them only when every value is finite."""
@@ -312,7 +313,7 @@ class Trainer:
         state_new = np.empty_like(self._state)
         ok = kernels.update_params(OPTIMIZER_CODES[self._optimizer], np.array(net.sizes, np.int64),
                                    net.offsets, net.parameters, grad, self._state, theta_new, state_new,
-                                   *self._hyper(), self._t + 1)
+                                   self._hyper(), self._t + 1)
         if not ok:
             raise TrainingDiverged(self.steps + 1)
         old_weights = [w.copy() for w in net.weights]
@@ -413,7 +414,7 @@ class Trainer:
             np.array(net.sizes, np.int64), net.activation_codes(), net.loss_code(),
             OPTIMIZER_CODES[self._optimizer], theta2, state2, grad, net.offsets,
             self._data.X_rows, self._data.Y_rows, order, self._batch_size, n_steps, self._cursor,
-            *self._hyper(), log_epsilon(net.dtype), self._t, losses)
+            self._hyper(), log_epsilon(net.dtype), self._t, losses)
         net.parameters[...] = theta2[which]
         self._state = state2[which].copy()
         self._t += done

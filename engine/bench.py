@@ -1,0 +1,235 @@
+"""`backprop-explorer bench`: the engine's speed, as ratios to plain NumPy (and PyTorch) run here.
+
+Every workload is measured in this one process, so the ratios hold on whatever machine runs it.
+"""
+
+import json
+import os
+import subprocess
+import sys
+import time
+
+import numpy as np
+
+from .network import Network
+from .trainer import Trainer
+
+TINY_SIZES = [2, 8, 8, 1]
+MNIST_SIZES = [784, 512, 10]
+MNIST_SAMPLES = 60_000
+
+
+# ----- plain NumPy, the reference a user would otherwise write -----------------------------------
+
+def _numpy_tiny_steps(X, Y, n_steps, lr=0.03, batch=10, seed=0):
+    """[2, 8, 8, 1] tanh/sigmoid/bce with SGD, one Python step at a time."""
+    rng = np.random.default_rng(seed)
+    sizes = TINY_SIZES
+    W = [rng.normal(0, np.sqrt(2 / (a + b)), (b, a)) for a, b in zip(sizes[:-1], sizes[1:])]
+    B = [np.zeros((b, 1)) for b in sizes[1:]]
+    m_all = X.shape[1]
+    order = rng.permutation(m_all)
+    cursor = 0
+    for _ in range(n_steps):
+        idx = order[cursor:cursor + batch]
+        cursor = (cursor + batch) % m_all
+        x, y = X[:, idx], Y[:, idx]
+        a1 = np.tanh(W[0] @ x + B[0])
+        a2 = np.tanh(W[1] @ a1 + B[1])
+        a3 = 1 / (1 + np.exp(-(W[2] @ a2 + B[2])))
+        m = x.shape[1]
+        dz3 = (a3 - y) / m
+        dz2 = (W[2].T @ dz3) * (1 - a2 ** 2)
+        dz1 = (W[1].T @ dz2) * (1 - a1 ** 2)
+        for w, b, dz, a in ((W[2], B[2], dz3, a2), (W[1], B[1], dz2, a1), (W[0], B[0], dz1, x)):
+            w -= lr * (dz @ a.T)
+            b -= lr * dz.sum(axis=1, keepdims=True)
+
+
+def _numpy_mnist_steps(X_rows, Y_rows, n_steps, lr=1e-3, batch=128, seed=0):
+    """[784, 512, 10] relu/softmax/cce with RMSprop in float32, written as a careful NumPy user would."""
+    rng = np.random.default_rng(seed)
+    f32 = np.float32
+    W1 = rng.normal(0, np.sqrt(2 / 784), (512, 784)).astype(f32)
+    W2 = rng.normal(0, np.sqrt(2 / 512), (10, 512)).astype(f32)
+    b1 = np.zeros((512, 1), f32)
+    b2 = np.zeros((10, 1), f32)
+    params = [W1, b1, W2, b2]
+    caches = [np.zeros_like(p) for p in params]
+    order = rng.permutation(X_rows.shape[0])
+    for step in range(n_steps):
+        idx = order[(step * batch) % len(order):][:batch]
+        x = X_rows[idx].T
+        y = Y_rows[idx].T
+        z1 = W1 @ x + b1
+        a1 = np.maximum(z1, 0)
+        z2 = W2 @ a1 + b2
+        e = np.exp(z2 - z2.max(axis=0))
+        a2 = e / e.sum(axis=0)
+        dz2 = (a2 - y) / x.shape[1]
+        dW2 = dz2 @ a1.T
+        db2 = dz2.sum(axis=1, keepdims=True)
+        dz1 = (W2.T @ dz2) * (z1 > 0)
+        dW1 = dz1 @ x.T
+        db1 = dz1.sum(axis=1, keepdims=True)
+        for p, c, g in zip(params, caches, (dW1, db1, dW2, db2)):
+            c *= f32(0.9)
+            c += f32(0.1) * g * g
+            p -= f32(lr) * g / (np.sqrt(c) + f32(1e-7))
+
+
+def _torch_available():
+    try:
+        import torch  # noqa: F401
+        return True
+    except ImportError:
+        return False
+
+
+def _torch_steps(sizes, hidden, X_rows, Y_rows, n_steps, lr, batch, optimizer, dtype):
+    import torch
+    torch.manual_seed(0)
+    layers = []
+    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
+        layers.append(torch.nn.Linear(a, b))
+        if i < len(sizes) - 2:
+            layers.append(torch.nn.Tanh() if hidden == "tanh" else torch.nn.ReLU())
+    model = torch.nn.Sequential(*layers).to(dtype)
+    opt = torch.optim.SGD(model.parameters(), lr=lr) if optimizer == "sgd" else \
+        torch.optim.RMSprop(model.parameters(), lr=lr, alpha=0.9, eps=1e-7)
+    X = torch.from_numpy(X_rows).to(dtype)
+    Y = torch.from_numpy(Y_rows).to(dtype)
+    loss_fn = torch.nn.BCEWithLogitsLoss() if sizes[-1] == 1 else torch.nn.CrossEntropyLoss()
+    targets = Y if sizes[-1] == 1 else Y.argmax(dim=1)
+    perm = torch.randperm(X.shape[0])
+    for step in range(n_steps):
+        idx = perm[(step * batch) % len(perm):][:batch]
+        opt.zero_grad()
+        loss = loss_fn(model(X[idx]), targets[idx])
+        loss.backward()
+        opt.step()
+
+
+# ----- the workloads -----------------------------------------------------------------------------
+
+def _timed(fn, *args):
+    start = time.perf_counter()
+    fn(*args)
+    return time.perf_counter() - start
+
+
+def _tiny_data():
+    rng = np.random.default_rng(0)
+    X = rng.uniform(-6, 6, (2, 500))
+    Y = (np.hypot(X[0], X[1]) < 3.5).astype(np.float64)[None]
+    return X, Y
+
+
+def bench_tiny(quick):
+    X, Y = _tiny_data()
+    net = Network(TINY_SIZES, hidden="tanh", output="sigmoid", loss="bce", init="xavier", seed=0)
+    trainer = Trainer(net, (X, Y), optimizer="sgd", lr=0.03, batch_size=10, seed=0)
+    trainer.train(steps=100)                       # compile (or load the cache) outside the timing
+    n = 100_000 if quick else 400_000
+    engine_rate = n / _timed(trainer.train, n)
+    n_ref = 5_000 if quick else 20_000
+    numpy_rate = n_ref / _timed(_numpy_tiny_steps, X, Y, n_ref)
+    result = {"workload": "tiny [2,8,8,1] tanh/sigmoid/bce sgd batch 10",
+              "engine_steps_per_s": round(engine_rate), "numpy_steps_per_s": round(numpy_rate),
+              "speedup_vs_numpy": round(engine_rate / numpy_rate, 1), "goal_steps_per_s": 200_000}
+    if _torch_available():
+        import torch
+        torch.set_num_threads(os.cpu_count() or 1)
+        n_torch = 2_000 if quick else 10_000
+        torch_rate = n_torch / _timed(_torch_steps, TINY_SIZES, "tanh", X.T.copy(), Y.T.copy(), n_torch,
+                                      0.03, 10, "sgd", torch.float64)
+        result["torch_steps_per_s"] = round(torch_rate)
+        result["speedup_vs_torch"] = round(engine_rate / torch_rate, 1)
+    return result
+
+
+def matmul_bound_seconds(flops, dtype=np.float32, size=2048, repeats=3):
+    """The time this machine's BLAS takes for `flops` of float32 matrix products (square ones)."""
+    a = np.random.default_rng(0).standard_normal((size, size)).astype(dtype)
+    b = a.copy()
+    np.dot(a, b)
+    best = min(_timed(np.dot, a, b) for _ in range(repeats))
+    return best * flops / (2.0 * size ** 3)
+
+
+def mnist_epoch_flops(samples=MNIST_SAMPLES, sizes=MNIST_SIZES):
+    """Multiply-adds ×2 of one epoch: forward, weight gradients, and the error sent back below layer 1."""
+    forward = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
+    backward_errors = sum(a * b for a, b in zip(sizes[1:-1], sizes[2:]))
+    return 2.0 * samples * (2 * forward + backward_errors)
+
+
+def bench_mnist(quick):
+    rng = np.random.default_rng(0)
+    X_rows = rng.random((MNIST_SAMPLES, 784), dtype=np.float32)
+    labels = rng.integers(0, 10, MNIST_SAMPLES)
+    Y_rows = np.zeros((MNIST_SAMPLES, 10), np.float32)
+    Y_rows[np.arange(MNIST_SAMPLES), labels] = 1
+    net = Network(MNIST_SIZES, hidden="relu", output="softmax", loss="cce", init="he", seed=0, dtype=np.float32)
+    trainer = Trainer(net, (X_rows.T, Y_rows.T), optimizer="rmsprop", lr=1e-3, batch_size=128, seed=0)
+    trainer.train(steps=5)
+    steps_per_epoch = trainer.steps_per_epoch
+    if quick:
+        engine_epoch = _timed(trainer.train, 100) * steps_per_epoch / 100
+    else:
+        engine_epoch = min(_timed(trainer.train, None, 1) for _ in range(2))
+    n_ref = 60 if quick else 150
+    numpy_epoch = _timed(_numpy_mnist_steps, X_rows, Y_rows, n_ref) * steps_per_epoch / n_ref
+    bound = matmul_bound_seconds(mnist_epoch_flops())
+    result = {"workload": "mnist-shaped [784,512,10] relu/softmax/cce rmsprop batch 128 float32, 60000 samples",
+              "engine_s_per_epoch": round(engine_epoch, 3), "numpy_s_per_epoch": round(numpy_epoch, 3),
+              "matmul_bound_s": round(bound, 3), "engine_over_bound": round(engine_epoch / bound, 2),
+              "goal_over_bound": 1.3}
+    if _torch_available():
+        import torch
+        torch.set_num_threads(os.cpu_count() or 1)
+        n_torch = 40 if quick else 120
+        seconds = _timed(_torch_steps, MNIST_SIZES, "relu", X_rows, Y_rows, n_torch, 1e-3, 128, "rmsprop",
+                         torch.float32)
+        result["torch_s_per_epoch"] = round(seconds * steps_per_epoch / n_torch, 3)
+    return result
+
+
+COLD_START = """
+import time, numpy as np
+start = time.perf_counter()
+from engine import Network, Trainer
+X = np.random.default_rng(0).normal(size=(2, 50)); Y = (X[0] > 0).astype(float)[None]
+Trainer(Network([2, 8, 8, 1]), (X, Y)).step()
+print(time.perf_counter() - start)
+"""
+
+
+def bench_cold_start():
+    """Seconds from a new interpreter to the first finished step, with the compile cache warm."""
+    def run():
+        start = time.perf_counter()
+        out = subprocess.run([sys.executable, "-c", COLD_START], capture_output=True, text=True, check=True)
+        return time.perf_counter() - start, float(out.stdout.strip())
+    run()                                            # fills the compile cache if it is cold
+    total, inside = min(run() for _ in range(3))
+    return {"workload": "cold start to the first step (compile cache warm)",
+            "seconds_process": round(total, 3), "seconds_import_to_step": round(inside, 3), "goal_s": 1.0}
+
+
+def run_bench(json_output=False, quick=False):
+    results = {"tiny": bench_tiny(quick), "mnist": bench_mnist(quick), "cold_start": bench_cold_start(),
+               "cpu_count": os.cpu_count(), "numpy": np.__version__}
+    if json_output:
+        print(json.dumps(results))
+        return 0
+    tiny, mnist, cold = results["tiny"], results["mnist"], results["cold_start"]
+    print(f"{'workload':<16} {'engine':>14} {'numpy':>14} {'torch':>14}  ratio / goal")
+    print(f"{'tiny steps/s':<16} {tiny['engine_steps_per_s']:>14,} {tiny['numpy_steps_per_s']:>14,} "
+          f"{tiny.get('torch_steps_per_s', '-'):>14}  {tiny['speedup_vs_numpy']}× numpy / goal 200,000 steps/s")
+    print(f"{'mnist s/epoch':<16} {mnist['engine_s_per_epoch']:>14} {mnist['numpy_s_per_epoch']:>14} "
+          f"{mnist.get('torch_s_per_epoch', '-'):>14}  {mnist['engine_over_bound']}× the matmul bound "
+          f"({mnist['matmul_bound_s']} s) / goal 1.3×")
+    print(f"{'cold start s':<16} {cold['seconds_process']:>14} {'':>14} {'':>14}  goal < 1 s "
+          f"(import to first step {cold['seconds_import_to_step']} s)")
+    return 0
