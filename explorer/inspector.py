@@ -1,0 +1,372 @@
+"""The worker-side half of phase stepping and the math panel (no Qt here).
+
+The training worker owns the Trainer; it hands phase and inspection commands to an Inspector,
+which walks ``trainer.phases()`` one phase at a time and, after every command, publishes an
+immutable :class:`InspectView` of copies: the current phase with its arrays, and for the selected
+weight its chain rule, finite-difference check, next update and cost slice. All of those numbers
+come from engine.inspect; nothing here re-does the maths.
+
+Commands (``worker.post("inspect", name, *args)``):
+
+* ``next`` / ``previous``: walk the phases of one step. ``previous`` revisits a phase already
+  computed in this pass (an update once applied is not undone).
+* ``step``: one step of the chosen granularity (``sample``: a batch of 1, ``batch``, ``epoch``).
+* ``granularity`` name; ``select`` kind, layer, j, k; ``sample`` s; ``second`` layer, j, k (or None).
+* ``refresh``: recompute the view (after an edit elsewhere).
+"""
+from __future__ import annotations
+
+import math
+import threading
+from dataclasses import dataclass, field
+
+import numpy as np
+
+GRANULARITIES = ("sample", "batch", "epoch")
+PHASE_KINDS = ("affine", "activation", "cost", "backward", "update")
+SLICE_POINTS = 81
+
+
+def _frozen(a):
+    if a is None:
+        return None
+    if isinstance(a, (float, int, np.floating, np.integer)):
+        return float(a)
+    out = np.array(a, dtype=np.float64 if np.asarray(a).dtype.kind == "f" else None, copy=True)
+    out.setflags(write=False)
+    return out
+
+
+def phase_plan(n_layers: int) -> list[tuple[str, int | None]]:
+    """(kind, layer) of every phase of one step, in order, as Trainer.phases yields them."""
+    plan = []
+    for n in range(1, n_layers + 1):
+        plan += [("affine", n), ("activation", n)]
+    plan.append(("cost", None))
+    plan += [("backward", n) for n in range(n_layers, 0, -1)]
+    plan.append(("update", None))
+    return plan
+
+
+@dataclass(frozen=True)
+class PhaseInfo:
+    kind: str
+    layer: int | None           # 1-based as on screen
+    label: str
+    index: int                  # position in phase_plan
+    arrays: dict                # frozen copies (numbers for scalars)
+
+
+@dataclass(frozen=True)
+class SliceInfo:
+    """The cost over one weight, every other parameter fixed, on the batch of the chain rule."""
+    values: np.ndarray
+    costs: np.ndarray
+    w: float
+    cost: float
+    slope: float
+    new_w: float
+    new_cost: float
+
+
+@dataclass(frozen=True)
+class InspectView:
+    serial: int
+    step: int
+    granularity: str
+    sizes: tuple
+    activations: tuple
+    loss: str
+    optimizer: str
+    plan: tuple                 # phase_plan(L)
+    phase: PhaseInfo | None     # None when no pass is in progress
+    furthest: int               # index of the furthest phase computed in this pass (-1: none)
+    batch_indices: np.ndarray | None
+    batch_source: str           # what batch the chain rule is computed on, in words
+    selection: tuple | None     # (kind, layer0, j, k)
+    sample: int
+    chain: object = None        # engine.inspect.ChainRule
+    fd: object = None           # engine.inspect.FiniteDifference
+    update: object = None       # engine.inspect.UpdatePreview
+    slice: SliceInfo | None = None
+    second: tuple | None = None
+    second_value: float | None = None
+    surface: dict | None = None
+    gradient_norms: np.ndarray | None = None
+    error: str = ""
+
+    @property
+    def reviewing(self) -> bool:
+        return self.phase is not None and self.phase.index < self.furthest
+
+
+class Inspector:
+    """Phase walking and inspection for one TrainingWorker; called on the worker's thread."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._latest: InspectView | None = None
+        self._serial = 0
+        self.granularity = "batch"
+        self.selection: tuple | None = None
+        self.second: tuple | None = None
+        self.sample = 0
+        self._reset_pass()
+
+    # ----------------------------------------------------------------- thread-safe read
+    def latest(self) -> InspectView | None:
+        with self._lock:
+            return self._latest
+
+    # ----------------------------------------------------------------- pass bookkeeping
+    def _reset_pass(self):
+        self._gen = None
+        self._phases: list[PhaseInfo] = []
+        self._raw = []                 # the engine's Phase objects of this pass
+        self._pass_batch = None
+        self._index = -1
+        self._key = None
+
+    def _key_of(self, worker):
+        tr = worker.trainer
+        return (id(tr), id(tr.net), getattr(worker, "_arch_version", 0), getattr(worker, "_data_version", 0),
+                tr.steps, tuple(tr.net.activations), tr.net.loss_name)
+
+    def _check_pass(self, worker):
+        """Drop a pass that another command made stale (a step, an edit, new data)."""
+        if self._gen is not None and self._key != self._key_of(worker):
+            self._gen.close()
+            self._reset_pass()
+        elif self._gen is None and self._phases and self._phases[-1].kind == "update" \
+                and self._key is not None and self._key[:4] != self._key_of(worker)[:4]:
+            self._reset_pass()
+
+    # ----------------------------------------------------------------- commands
+    def handle(self, worker, name: str, *args) -> bool:
+        """Apply one command; publish a new view. True when the trainer changed."""
+        if worker.trainer is None:
+            return False
+        self._check_pass(worker)
+        changed = False
+        error = ""
+        try:
+            if name == "next":
+                changed = self._next(worker)
+            elif name == "previous":
+                if self._index > 0:
+                    self._index -= 1
+            elif name == "step":
+                changed = self._step(worker)
+            elif name == "granularity":
+                if args[0] not in GRANULARITIES:
+                    raise ValueError(f"granularity must be one of {', '.join(GRANULARITIES)}")
+                self.granularity = args[0]
+            elif name == "select":
+                kind, layer, j, k = args
+                self.selection = (kind, int(layer), int(j), int(k)) if kind in ("weight", "bias") else None
+            elif name == "sample":
+                self.sample = max(0, int(args[0]))
+            elif name == "second":
+                self.second = None if not args or args[0] is None else tuple(int(a) for a in args[:3])
+            elif name == "refresh":
+                pass
+            else:
+                raise ValueError(f"unknown inspect command {name!r}")
+        except ValueError as exc:
+            error = str(exc)
+        self.publish(worker, error)
+        return changed
+
+    def _next(self, worker) -> bool:
+        if self._index < len(self._phases) - 1:            # walking forward again after Previous
+            self._index += 1
+            return False
+        if self._gen is None:
+            self._start(worker)
+            return False
+        return self._pull(worker)
+
+    def _start(self, worker):
+        tr = worker.trainer
+        if getattr(worker, "_playing", False) and hasattr(worker, "_cmd_pause"):
+            worker._cmd_pause()
+        self._reset_pass()
+        saved = tr.batch_size
+        if self.granularity == "sample":
+            tr.batch_size = 1
+        try:
+            self._pass_batch = tr._batch()         # the batch phases() is about to take
+            self._gen = tr.phases()
+            self._key = self._key_of(worker)
+            self._pull(worker, first=True)
+        finally:
+            tr.batch_size = saved              # the batch is taken by the first phase
+
+    def _pull(self, worker, first=False) -> bool:
+        from engine import TrainingDiverged
+        try:
+            phase = next(self._gen)
+        except StopIteration:
+            self._gen = None
+            return False
+        except TrainingDiverged:
+            self._gen = None
+            raise
+        self._raw.append(phase)
+        idx = len(self._phases)
+        arrays = {}
+        for key, value in phase.arrays.items():
+            if key in ("result", "grads"):
+                continue
+            if isinstance(value, str):
+                arrays[key] = value
+            elif isinstance(value, list):
+                arrays[key] = tuple(_frozen(v) for v in value)
+            else:
+                arrays[key] = _frozen(value)
+        self._phases.append(PhaseInfo(phase.kind, phase.layer, phase.label, idx, arrays))
+        self._index = idx
+        if phase.kind == "update":
+            worker._last_result = phase.arrays["result"]
+            self._gen = None
+            self._key = self._key_of(worker)
+            return True
+        self._key = self._key_of(worker)
+        return False
+
+    def _step(self, worker) -> bool:
+        tr = worker.trainer
+        if getattr(worker, "_playing", False) and hasattr(worker, "_cmd_pause"):
+            worker._cmd_pause()
+        if self._gen is not None:
+            self._gen.close()
+        self._reset_pass()
+        if self.granularity == "sample":
+            saved = tr.batch_size
+            tr.batch_size = 1
+            try:
+                worker._last_result = tr.step()
+            finally:
+                tr.batch_size = saved
+        elif self.granularity == "batch":
+            worker._last_result = tr.step()
+        else:
+            left = -(-(tr.m_train - tr.samples_in_epoch) // tr.batch_size)
+            if left > 1:
+                tr.train(steps=left - 1)
+            worker._last_result = tr.step()
+        return True
+
+    # ----------------------------------------------------------------- the view
+    def _batch_for_chain(self, worker):
+        """(net, X, Y, trace, indices, words, grads): the batch the math panel explains."""
+        tr = worker.trainer
+        net = tr.net
+        if self._raw:
+            first = self._raw[0]
+            cost = next((p for p in self._raw if p.kind == "cost"), None)
+            update = self._raw[-1] if self._raw[-1].kind == "update" else None
+            if update is not None:
+                res = update.arrays["result"]
+                work = net.copy()
+                for l in range(work.n_layers):
+                    work.weights[l][...] = update.arrays["old_weights"][l]
+                    work.biases[l][...] = update.arrays["old_biases"][l]
+                return (work, res.X, res.Y, res.trace, res.indices,
+                        f"the mini-batch of step {res.step} (weights before its update)", res.grads)
+            X = first.arrays["A_prev"]
+            if cost is not None:
+                Y, idx = cost.arrays["Y"], cost.arrays["indices"]
+                return net, X, Y, net.forward(X), idx, "this pass's mini-batch", None
+            if self._pass_batch is not None:
+                idx, X, Y = self._pass_batch
+                return net, X, Y, net.forward(X), idx, "this pass's mini-batch", None
+        idx, X, Y = tr._batch()
+        return net, X, Y, net.forward(X), idx, "the next mini-batch", None
+
+    def publish(self, worker, error: str = "") -> None:
+        from engine import inspect
+        tr = worker.trainer
+        net = tr.net
+        phase = self._phases[self._index] if 0 <= self._index < len(self._phases) else None
+        L = net.n_layers
+        chain = fd = upd = sl = surface = norms = None
+        second_value = None
+        idx = None
+        words = ""
+        sample = self.sample
+        selection = self.selection
+        if selection is not None:
+            kind, l, j, k = selection
+            if not (0 <= l < L and 0 <= j < net.sizes[l + 1] and (kind == "bias" or 0 <= k < net.sizes[l])):
+                selection = self.selection = None
+        second = self.second
+        if second is not None:
+            l2, j2, k2 = second
+            if not (0 <= l2 < L and 0 <= j2 < net.sizes[l2 + 1] and 0 <= k2 < net.sizes[l2]):
+                second = self.second = None
+        try:
+            w_net, X, Y, trace, idx, words, grads = self._batch_for_chain(worker)
+            m = X.shape[1]
+            sample = min(self.sample, m - 1)
+            if grads is None:
+                grads = w_net.backward(trace, Y)
+            norms = inspect.gradient_norms(grads)
+            if selection is not None:
+                kind, l, j, k = selection
+                param = "W" if kind == "weight" else "b"
+                k = k if param == "W" else 0
+                chain = inspect.chain_rule(w_net, trace, Y, l, j, k, sample, param=param)
+                fd = inspect.finite_difference(w_net, X, Y, l, j, k, param=param)
+                if w_net is net:
+                    upd = inspect.update_preview(tr, l, j, k, grads=grads, param=param)
+                else:
+                    upd = self._applied_update(tr, phase_update=self._raw[-1], l=l, j=j, k=k, param=param,
+                                               chain=chain)
+                w = chain.value
+                span = max(1.0, 2.0 * abs(w), 3.0 * abs(upd.new_w - w))
+                values = np.linspace(w - span, w + span, SLICE_POINTS)
+                values[SLICE_POINTS // 2] = w
+                costs = inspect.cost_slice(w_net, X, Y, l, j, k, values, param=param)
+                J = w_net.loss(trace, Y)
+                new_cost = float(inspect.cost_slice(w_net, X, Y, l, j, k, [upd.new_w], param=param)[0])
+                sl = SliceInfo(_frozen(values), _frozen(costs), w, J, chain.engine_value, upd.new_w, new_cost)
+                if second is not None and param == "W" and second != (l, j, k):
+                    l2, j2, k2 = second
+                    w2 = float(w_net.weights[l2][j2, k2])
+                    span2 = max(1.0, 2.0 * abs(w2))
+                    v1 = np.linspace(w - span, w + span, 41)
+                    v2 = np.linspace(w2 - span2, w2 + span2, 41)
+                    surface = {"values1": _frozen(v1), "values2": _frozen(v2),
+                               "costs": _frozen(inspect.cost_surface(w_net, X, Y, (l, j, k), (l2, j2, k2), v1, v2))}
+                    second_value = w2
+        except ValueError as exc:
+            error = error or str(exc)
+        self._serial += 1
+        view = InspectView(
+            serial=self._serial, step=int(tr.steps), granularity=self.granularity,
+            sizes=tuple(net.sizes), activations=tuple(net.activations), loss=net.loss_name,
+            optimizer=tr.optimizer, plan=tuple(phase_plan(L)), phase=phase, furthest=len(self._phases) - 1,
+            batch_indices=_frozen(idx) if idx is not None else None, batch_source=words,
+            selection=selection, sample=sample, chain=chain, fd=fd, update=upd, slice=sl,
+            second=second, second_value=second_value, surface=surface,
+            gradient_norms=_frozen(norms) if norms is not None else None, error=error)
+        with self._lock:
+            self._latest = view
+
+    @staticmethod
+    def _applied_update(tr, phase_update, l, j, k, param, chain):
+        """The update already applied in this pass, as an UpdatePreview of what happened."""
+        from engine.inspect import UpdatePreview
+        a = phase_update.arrays
+        old = (a["old_weights"] if param == "W" else a["old_biases"])[l][j, k]
+        new = (a["weights"] if param == "W" else a["biases"])[l][j, k]
+        state = {name: float(v["weights" if param == "W" else "biases"][l][j, k])
+                 for name, v in tr.optimizer_state().items()}
+        reg = (tr.l2 * old + tr.l1 * float(np.sign(old))) if param == "W" else 0.0
+        return UpdatePreview(chain.symbol, tr.optimizer, float(old), tr.lr, chain.engine_value, reg, {}, state,
+                             float(new), int(getattr(tr, "_t", tr.steps)), {"applied": True})
+
+
+def is_finite_view(view: InspectView) -> bool:
+    return view is not None and (view.slice is None or math.isfinite(view.slice.cost))
