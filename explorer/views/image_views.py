@@ -15,7 +15,7 @@ from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
-from ..theme import CLASS_COLOURS, NEGATIVE, POSITIVE
+from ..theme import NEGATIVE, POSITIVE
 
 WRONG = QColor(214, 39, 40)
 RIGHT = QColor(46, 160, 67)
@@ -472,7 +472,7 @@ class ClassProbabilities(_Painted):
             p.setPen(text)
             p.drawText(QRectF(left, y, label_w - 4, row_h), Qt.AlignRight | Qt.AlignVCenter,
                        fm.elidedText(name, Qt.ElideRight, int(label_w - 4)))
-            colour = QColor(*CLASS_COLOURS[c % len(CLASS_COLOURS)]) if c == pred else QColor(150, 150, 150)
+            colour = self.palette().color(self.palette().ColorRole.Highlight) if c == pred else QColor(150, 150, 150)
             if c == pred and self.true_class is not None and pred != self.true_class:
                 colour = WRONG
             p.fillRect(QRectF(bar_x, y + row_h * 0.15, bar_w * float(self.probs[c]), row_h * 0.7), colour)
