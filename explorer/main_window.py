@@ -12,6 +12,7 @@ Seams for more panels:
 """
 from __future__ import annotations
 
+from . import _qtfix  # noqa: F401  (PySide6 refcount guard, see the module)
 import time
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal

@@ -7,6 +7,7 @@ newest snapshot is kept (a lock-protected slot); the GUI pulls it when it is rea
 """
 from __future__ import annotations
 
+from . import _qtfix  # noqa: F401  (PySide6 refcount guard, see the module)
 import math
 import queue
 import threading

@@ -1,0 +1,212 @@
+"""The app as a user meets it: defaults, Step, Play/Pause, typed values, live edits, refusals, closing."""
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+
+from explorer.state import MAX_HIDDEN_LAYERS, MAX_NEURONS, AppState
+from explorer.views.network_graph import fmt
+
+
+def current_weights(win):
+    return [w.copy() for w in win.worker.trainer.net.weights]
+
+
+def test_window_opens_with_the_playground_defaults(window):
+    snap = window.snapshot
+    assert list(snap.sizes) == [2, 4, 2, 1]
+    assert list(snap.activations) == ["tanh", "tanh", "sigmoid"]
+    assert snap.features == ("x1", "x2")
+    assert snap.step == 0
+    assert window.counter.text().startswith("Step 0")
+    assert window.controls.lr_edit.text() == "0.03"
+    assert window.controls.batch.value() == 10
+    assert window.controls.optimizer.currentText() == "sgd"
+    assert window.data_panel.dataset_buttons["circle"].isChecked()
+    checked = [f for f, b in window.data_panel.feature_buttons.items() if b.isChecked()]
+    assert checked == ["x1", "x2"]
+    tr = window.worker.trainer
+    assert tr.lr == pytest.approx(0.03) and tr.batch_size == 10
+    assert tr.data.m_train == 250 and tr.data.m_test == 250
+    # the graph draws one node per neuron and one edge per weight
+    assert [len(c) for c in window.graph._node_items] == [2, 4, 2, 1]
+    assert len(window.graph._edge_xy) == 2 * 4 + 4 * 2 + 2 * 1
+
+
+def test_step_advances_the_counter_and_changes_the_weights_shown(window, qtbot):
+    before = window.snapshot.weights[0].copy()
+    edge = ("weight", 0, 1, 0)
+    shown_before = window.graph.describe(edge)
+    window.step_action.trigger()
+    qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=5000)
+    assert window.counter.text().startswith("Step 1 ")
+    after = window.snapshot.weights[0]
+    assert not np.array_equal(before, after)
+    assert np.array_equal(after, window.worker.trainer.net.weights[0])
+    shown_after = window.graph.describe(edge)
+    assert shown_after != shown_before
+    assert f"value {fmt(after[1, 0])}" in shown_after
+    assert "∂J/∂w" in shown_after and "last change" in shown_after
+    # the gradient view shows the last step's gradients on a readable scale
+    window.graph.grad_check.setChecked(True)
+    assert "∂J/∂w" in window.graph.scale_label.text()
+
+
+def test_right_arrow_steps_and_space_plays_then_pauses(window, qtbot):
+    qtbot.keyClick(window, Qt.Key_Right)
+    qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=5000)
+    qtbot.keyClick(window, Qt.Key_Space)
+    qtbot.waitUntil(lambda: window.snapshot.step > 50, timeout=10000)
+    assert window.play_action.text().endswith("Pause")
+    qtbot.keyClick(window, Qt.Key_Space)
+    qtbot.waitUntil(lambda: not window.snapshot.playing, timeout=5000)
+    stopped_at = window.snapshot.step
+    qtbot.wait(300)
+    assert window.worker.trainer.steps == stopped_at
+    assert window.snapshot.step == stopped_at
+    assert window.counter.text().startswith(f"Step {stopped_at:,} ")
+    assert window.play_action.text().endswith("Play")
+
+
+def test_typed_learning_rate_reaches_the_engine(window, qtbot):
+    edit = window.controls.lr_edit
+    edit.selectAll()
+    qtbot.keyClicks(edit, "0.25")
+    qtbot.keyClick(edit, Qt.Key_Return)
+    qtbot.waitUntil(lambda: window.worker.trainer.lr == pytest.approx(0.25), timeout=5000)
+    qtbot.waitUntil(lambda: window.state.lr == pytest.approx(0.25), timeout=5000)
+    slider_lr = window.controls.lr_slider.value()
+    assert slider_lr == window.controls.lr_slider.maximum() * (np.log10(0.25) + 5) / 6 // 1 or abs(
+        slider_lr - 600 * (np.log10(0.25) + 5) / 6) <= 1
+
+
+def test_a_refused_learning_rate_says_why_and_changes_nothing(window, qtbot):
+    edit = window.controls.lr_edit
+    edit.selectAll()
+    qtbot.keyClicks(edit, "50")
+    qtbot.keyClick(edit, Qt.Key_Return)
+    assert "1e-05" in window.last_message and "10" in window.last_message
+    assert edit.text() == "0.03"
+    qtbot.wait(100)
+    assert window.worker.trainer.lr == pytest.approx(0.03)
+
+
+def test_adding_a_neuron_and_a_layer_keeps_the_surviving_weights(window, qtbot):
+    w0 = current_weights(window)
+    header = window.graph._headers[1]            # hidden layer 1
+    qtbot.mouseClick(header.plus, Qt.LeftButton)
+    qtbot.waitUntil(lambda: list(window.snapshot.sizes) == [2, 5, 2, 1], timeout=5000)
+    net = window.worker.trainer.net
+    assert net.sizes == [2, 5, 2, 1]
+    assert np.array_equal(net.weights[0][:4], w0[0])
+    assert np.array_equal(net.weights[1][:, :4], w0[1])
+    assert np.array_equal(net.weights[2], w0[2])
+    assert [len(c) for c in window.graph._node_items] == [2, 5, 2, 1]
+    assert window.graph._headers[1].label.text() == "5 neurons"
+
+    qtbot.mouseClick(window.graph.add_layer_btn, Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(window.snapshot.sizes) == 5, timeout=5000)
+    net = window.worker.trainer.net
+    assert net.sizes == [2, 5, 2, 2, 1]
+    assert np.array_equal(net.weights[0][:4], w0[0])
+    assert np.array_equal(net.weights[1][:, :4], w0[1])
+    assert np.array_equal(net.weights[3], w0[2])      # the output layer's weights moved up one
+    assert window.graph.layers_label.text() == "3 hidden layers"
+    assert len(window.graph._node_items) == 5
+    # the loss curve marks both edits
+    assert len(window.snapshot.markers) == 2
+    qtbot.waitUntil(lambda: len(window.loss_plot._marker_items) == 2, timeout=2000)
+
+
+def test_clicking_an_edge_and_typing_a_value_sets_that_weight(window, qtbot):
+    g = window.graph
+    pos = g.view_to_widget(g.edge_center(1, 0, 2))
+    qtbot.mouseClick(g.view.viewport(), Qt.LeftButton, pos=pos)
+    assert g.editor.isVisible()
+    assert g.editor.placeholderText() == "W2[0,2]"
+    g.editor.selectAll()
+    qtbot.keyClicks(g.editor, "0.75")
+    qtbot.keyClick(g.editor, Qt.Key_Return)
+    qtbot.waitUntil(lambda: window.worker.trainer.net.weights[1][0, 2] == 0.75, timeout=5000)
+    qtbot.waitUntil(lambda: window.snapshot.weights[1][0, 2] == 0.75, timeout=5000)
+    assert "value 0.75" in g.describe(("weight", 1, 0, 2))
+
+
+def test_clicking_a_bias_and_typing_a_value_sets_that_bias(window, qtbot):
+    g = window.graph
+    pos = g.view_to_widget(g.bias_center(2, 0))      # the output's bias
+    qtbot.mouseClick(g.view.viewport(), Qt.LeftButton, pos=pos)
+    assert g.editor.isVisible() and g.editor.placeholderText() == "b3[0]"
+    g.editor.selectAll()
+    qtbot.keyClicks(g.editor, "-1.5")
+    qtbot.keyClick(g.editor, Qt.Key_Return)
+    qtbot.waitUntil(lambda: window.worker.trainer.net.biases[2][0, 0] == -1.5, timeout=5000)
+
+
+def test_a_refused_edit_leaves_everything_as_it_was_and_says_why(window, qtbot):
+    header = window.graph._headers[2]             # hidden layer 2 has 2 neurons
+    qtbot.mouseClick(header.minus, Qt.LeftButton)
+    qtbot.waitUntil(lambda: list(window.snapshot.sizes) == [2, 4, 1, 1], timeout=5000)
+    weights = current_weights(window)
+    markers = len(window.snapshot.markers)
+    header = window.graph._headers[2]
+    qtbot.mouseClick(header.minus, Qt.LeftButton)
+    assert "at least 1 neuron" in window.last_message
+    assert window.status_label.text() == window.last_message
+    qtbot.wait(200)
+    net = window.worker.trainer.net
+    assert net.sizes == [2, 4, 1, 1]
+    assert all(np.array_equal(a, b) for a, b in zip(net.weights, weights))
+    assert list(window.snapshot.sizes) == [2, 4, 1, 1]
+    assert len(window.snapshot.markers) == markers
+
+
+def test_limits_allow_8_layers_of_32_and_refuse_more_with_a_reason():
+    assert MAX_HIDDEN_LAYERS >= 8 and MAX_NEURONS >= 32
+    big = AppState(hidden=(MAX_NEURONS,) * MAX_HIDDEN_LAYERS, activations=("relu",) * MAX_HIDDEN_LAYERS)
+    with pytest.raises(ValueError, match=f"at most {MAX_HIDDEN_LAYERS} hidden layers"):
+        big.with_layer_added()
+    with pytest.raises(ValueError, match=f"most neurons allowed \\({MAX_NEURONS}\\)"):
+        big.with_neurons(0, 1)
+    with pytest.raises(ValueError, match="learning rate must be between"):
+        AppState(lr=20)
+    assert AppState.from_json(big.to_json()) == big
+
+
+def test_a_data_change_keeps_training_on_the_new_features(window, qtbot):
+    qtbot.mouseClick(window.data_panel.feature_buttons["x1²"], Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.snapshot.features == ("x1", "x2", "x1²"), timeout=5000)
+    assert window.worker.trainer.net.sizes[0] == 3
+    assert [len(c) for c in window.graph._node_items][0] == 3
+
+
+def test_closing_stops_the_worker_thread_cleanly(make_window, qtbot, qtlog):
+    win = make_window()
+    win.play()
+    qtbot.waitUntil(lambda: win.snapshot.step > 10, timeout=10000)
+    thread = win.thread
+    win.close()
+    assert thread.isFinished()
+    bad = [r for r in qtlog.records if r.type.name in ("QtWarningMsg", "QtCriticalMsg", "QtFatalMsg")
+           and "propagateSizeHints" not in r.message]
+    assert not bad, [r.message for r in bad]
+
+
+def test_the_headless_commands_never_load_qt():
+    code = ("import sys\nfrom explorer.__main__ import main\n"
+            "try:\n    main(['bench', '--help'])\nexcept SystemExit:\n    pass\n"
+            "print('QT' if any(m.startswith(('PySide6', 'pyqtgraph')) for m in sys.modules) else 'NOQT')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.stdout.strip().splitlines()[-1] == "NOQT"
+
+
+def test_screenshot_mode_trains_and_saves_the_window(tmp_path):
+    path = tmp_path / "shot.png"
+    out = subprocess.run([sys.executable, "-m", "explorer", "--steps", "30", "--screenshot", str(path)],
+                         capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    from PySide6.QtGui import QImage
+    img = QImage(str(path))
+    assert (img.width(), img.height()) == (1400, 900)
