@@ -271,19 +271,24 @@ def _times_derivative(code, Z, A, D):
             D[q, s] *= derivative_scalar(code, Z[q, s], A[q, s])
 
 
-# Positions in the hyperparameter array the update kernels read (in the parameters' dtype, so
-# float32 networks update in float32 and the loops vectorise).
-LR, L1, L2, MOMENTUM_RATE, RHO, BETA1, BETA2, EPS, NESTEROV = range(9)
+# Positions in the hyperparameter array the update kernels read. It is in the parameters' dtype,
+# so float32 networks update in float32 and the loops vectorise; derived constants are stored
+# there too (Numba would promote `1 - rho` on a float32 to float64).
+(LR, L1, L2, MOMENTUM_RATE, RHO, BETA1, BETA2, EPS, NESTEROV, ZERO, ONE, ONE_MINUS_RHO,
+ ONE_MINUS_BETA1, ONE_MINUS_BETA2, STEP_SIZE, V_SCALE, N_HYPER) = range(17)
 
 
-@njit(inline="always", **JIT)
-def _as_dtype3(like, a, b, c):
-    """Three scalars in like's dtype (Numba would otherwise promote float32 loops to float64)."""
-    out = np.empty(3, like.dtype)
-    out[0] = a
-    out[1] = b
-    out[2] = c
-    return out[0], out[1], out[2]
+def hyperparameters(lr, l1, l2, momentum, nesterov, rho, beta1, beta2, eps, dtype):
+    """The array update() reads (STEP_SIZE and V_SCALE are filled in per step by update_params)."""
+    hyper = np.zeros(N_HYPER, dtype=dtype)
+    for position, value in ((LR, lr), (L1, l1), (L2, l2), (MOMENTUM_RATE, momentum), (NESTEROV, float(nesterov)),
+                            (RHO, rho), (BETA1, beta1), (BETA2, beta2), (EPS, eps)):
+        hyper[position] = value
+    hyper[ONE] = 1.0
+    hyper[ONE_MINUS_RHO] = 1.0 - rho
+    hyper[ONE_MINUS_BETA1] = 1.0 - beta1
+    hyper[ONE_MINUS_BETA2] = 1.0 - beta2
+    return hyper
 
 
 @njit(inline="always", **JIT)
@@ -293,13 +298,15 @@ def _sign(w, one, zero):
 
 
 @njit(**JIT)
-def update(opt, theta, grad, state, new_theta, new_state, lo, hi, hyper, regularise, t):
+def update(opt, theta, grad, state, new_theta, new_state, lo, hi, hyper, regularise):
     """One optimizer step for theta[lo:hi] into new_theta (and new_state); False on NaN/inf.
 
     Writing into a second buffer keeps the last good values when the step goes wrong.
     Regularisation (L1, L2) applies where regularise is True: the weights, not the biases.
     """
-    zero, one, lr = _as_dtype3(theta, 0.0, 1.0, hyper[LR])
+    zero = hyper[ZERO]
+    one = hyper[ONE]
+    lr = hyper[LR]
     l1 = hyper[L1] if regularise else zero
     l2 = hyper[L2] if regularise else zero
     # 0·x is 0 for every finite x and NaN otherwise: one sum checks a whole segment.
@@ -313,7 +320,7 @@ def update(opt, theta, grad, state, new_theta, new_state, lo, hi, hyper, regular
             check += zero * w_new
     elif opt == MOMENTUM:
         mu = hyper[MOMENTUM_RATE]
-        nesterov = hyper[NESTEROV] != 0
+        nesterov = hyper[NESTEROV] != zero
         for i in range(lo, hi):
             w = theta[i]
             g = grad[i] + l2 * w + l1 * _sign(w, one, zero)
@@ -323,7 +330,9 @@ def update(opt, theta, grad, state, new_theta, new_state, lo, hi, hyper, regular
             new_theta[i] = w_new
             check += zero * w_new
     elif opt == RMSPROP:
-        rho, one_minus_rho, eps = _as_dtype3(theta, hyper[RHO], 1.0 - hyper[RHO], hyper[EPS])
+        rho = hyper[RHO]
+        one_minus_rho = hyper[ONE_MINUS_RHO]
+        eps = hyper[EPS]
         for i in range(lo, hi):
             w = theta[i]
             g = grad[i] + l2 * w + l1 * _sign(w, one, zero)
@@ -333,32 +342,44 @@ def update(opt, theta, grad, state, new_theta, new_state, lo, hi, hyper, regular
             new_theta[i] = w_new
             check += zero * w_new
     else:
-        b1, c1, eps = _as_dtype3(theta, hyper[BETA1], 1.0 - hyper[BETA1], hyper[EPS])
-        b2, c2, _ = _as_dtype3(theta, hyper[BETA2], 1.0 - hyper[BETA2], 0.0)
-        step_size, v_scale, _ = _as_dtype3(theta, lr / (1.0 - hyper[BETA1] ** t), 1.0 / (1.0 - hyper[BETA2] ** t), 0.0)
+        b1 = hyper[BETA1]
+        b2 = hyper[BETA2]
+        c1 = hyper[ONE_MINUS_BETA1]
+        c2 = hyper[ONE_MINUS_BETA2]
+        eps = hyper[EPS]
+        step_size = hyper[STEP_SIZE]
+        v_scale = hyper[V_SCALE]
+        first = state[0]
+        second = state[1]
+        new_first = new_state[0]
+        new_second = new_state[1]
         for i in range(lo, hi):
             w = theta[i]
             g = grad[i] + l2 * w + l1 * _sign(w, one, zero)
-            m1 = b1 * state[0, i] + c1 * g
-            m2 = b2 * state[1, i] + c2 * g * g
-            new_state[0, i] = m1
-            new_state[1, i] = m2
+            m1 = b1 * first[i] + c1 * g
+            m2 = b2 * second[i] + c2 * g * g
+            new_first[i] = m1
+            new_second[i] = m2
+            # Adam with bias correction: α·m̂ / (√v̂ + ε)
             w_new = w - step_size * m1 / (np.sqrt(m2 * v_scale) + eps)
             new_theta[i] = w_new
             check += zero * w_new
-    return check == 0
+    return check == zero
 
 
 @njit(**JIT)
 def update_params(opt, sizes, p_off, theta, grad, state, new_theta, new_state, hyper, t):
-    """Update every layer: regularisation on the weights, none on the biases."""
+    """Update every layer (t = this update's number, from 1): regularisation on the weights only."""
+    if opt == ADAM:
+        hyper[STEP_SIZE] = hyper[LR] / (1.0 - hyper[BETA1] ** t)
+        hyper[V_SCALE] = 1.0 / (1.0 - hyper[BETA2] ** t)
     ok = True
     for l in range(sizes.shape[0] - 1):
         w_lo = p_off[l]
         b_lo = w_lo + sizes[l + 1] * sizes[l]
         hi = b_lo + sizes[l + 1]
-        ok &= update(opt, theta, grad, state, new_theta, new_state, w_lo, b_lo, hyper, True, t)
-        ok &= update(opt, theta, grad, state, new_theta, new_state, b_lo, hi, hyper, False, t)
+        ok &= update(opt, theta, grad, state, new_theta, new_state, w_lo, b_lo, hyper, True)
+        ok &= update(opt, theta, grad, state, new_theta, new_state, b_lo, hi, hyper, False)
     return ok
 
 

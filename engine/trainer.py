@@ -283,6 +283,18 @@ class Trainer:
 
     # ----- one step, shown in full -------------------------------------------------------------
 
+    def _check_consistency(self):
+        """Catch edits made on trainer.net directly rather than through the trainer."""
+        net = self.net
+        if self._state.shape[1] != net.n_params:
+            # the optimizer state cannot follow an edit it did not see: start it afresh
+            self._reset_state()
+        if self._data.X_rows.shape[1] != net.sizes[0] or self._data.Y_rows.shape[1] != net.sizes[-1]:
+            raise ValueError(
+                f"the network has {net.sizes[0]} inputs and {net.sizes[-1]} outputs but the data has "
+                f"{self._data.X_rows.shape[1]} and {self._data.Y_rows.shape[1]}: edit inputs and outputs "
+                f"through the trainer (set_data) so the two stay in step")
+
     def _next_indices(self):
         m = min(self._batch_size, self.m_train - self._cursor)
         return self._perm[self._cursor:self._cursor + m]
@@ -295,6 +307,7 @@ class Trainer:
             self._perm = self._rng.permutation(self.m_train)
 
     def _batch(self):
+        self._check_consistency()
         idx = self._next_indices()
         X = np.ascontiguousarray(self._data.X_rows[idx].T)
         Y = np.ascontiguousarray(self._data.Y_rows[idx].T)
@@ -302,8 +315,8 @@ class Trainer:
 
     def _hyper(self):
         """The hyperparameters as the kernels read them (engine.kernels.LR, ...), in the net's dtype."""
-        return np.array([self._lr, self._l1, self._l2, self._momentum, self.rho, self.beta1, self.beta2,
-                         self.eps, float(self._nesterov)], dtype=self.net.dtype)
+        return kernels.hyperparameters(self._lr, self._l1, self._l2, self._momentum, self._nesterov, self.rho,
+                                       self.beta1, self.beta2, self.eps, self.net.dtype)
 
     def _apply_update(self, grads):
         """Compute the update into new buffers; keep them only when every value is finite."""
@@ -401,7 +414,9 @@ class Trainer:
 
     def _train_call(self, n_steps):
         net = self.net
+        self._check_consistency()
         completed = self._epochs_completed_by(n_steps)
+        rng_state = self._rng.bit_generator.state
         perms = [self._perm] + [self._rng.permutation(self.m_train) for _ in range(completed)]
         order = np.concatenate(perms).astype(np.int64)
         theta2 = np.empty((2, net.n_params), dtype=net.dtype)
@@ -420,6 +435,11 @@ class Trainer:
         self._t += done
         self.steps += done
         epochs_done = cursor // self.m_train
+        if epochs_done < completed:
+            # stopped early: draw again only the orders step() would have drawn by now
+            self._rng.bit_generator.state = rng_state
+            for _ in range(epochs_done):
+                self._rng.permutation(self.m_train)
         self.epoch += epochs_done
         self._cursor = cursor % self.m_train
         self._perm = perms[epochs_done]
