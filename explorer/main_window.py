@@ -81,6 +81,15 @@ class MainWindow(QMainWindow):
         self.resizeDocks([self._panels["Data"], self._panels["Output"]], [250, 380], Qt.Horizontal)
         self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
 
+        from .point_editor import DrawClassPicker, PlotClicks, pick_radius
+        self.draw_class = DrawClassPicker()
+        self.boundary.layout().addWidget(self.draw_class)
+        self.add_view(self.draw_class)
+        self.point_clicks = PlotClicks(self.boundary.plot.getPlotItem(), self)
+        self.point_clicks.add_requested.connect(
+            lambda x, y: self.post("add_point", x, y, self.draw_class.selected))
+        self.point_clicks.remove_requested.connect(
+            lambda x, y: self.post("remove_point", x, y, pick_radius(self.snapshot) if self.snapshot else None))
         self._connect()
         self.controls.set_state(self.state)
         self.data_panel.set_state(self.state)

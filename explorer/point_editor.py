@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import QWidget
 
 from engine import datasets
 
@@ -152,3 +153,39 @@ class PlotClicks(QObject):
         elif event.button() == Qt.RightButton:
             self.remove_requested.emit(float(p.x()), float(p.y()))
             event.accept()
+
+
+class DrawClassPicker(QWidget):
+    """"Click adds: [class ▾]" under the decision boundary; follows the data's classes."""
+
+    def __init__(self, parent=None):
+        from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
+        super().__init__(parent)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(0, 0, 0, 0)
+        self.label = QLabel("Click adds a point of class")
+        self.label.setToolTip("Left-click the plot to add a training point, right-click to remove the nearest point")
+        self.combo = QComboBox()
+        self.combo.setToolTip("The class of the points a left-click adds to the training data")
+        lay.addWidget(self.label)
+        lay.addWidget(self.combo)
+        lay.addStretch(1)
+        self._key = None
+
+    @property
+    def selected(self) -> int:
+        return max(self.combo.currentIndex(), 0)
+
+    def update_snapshot(self, snap) -> None:
+        key = (snap.kind, snap.n_classes)
+        if key == self._key:
+            return
+        self._key = key
+        self.setVisible(snap.kind != "regression" and snap.points_train is not None)
+        keep = self.combo.currentIndex()
+        self.combo.clear()
+        if snap.kind == "binary":
+            self.combo.addItems(["0 (orange)", "1 (blue)"])
+        else:
+            self.combo.addItems([str(c) for c in range(int(snap.n_classes))])
+        self.combo.setCurrentIndex(keep if 0 <= keep < self.combo.count() else 0)

@@ -321,6 +321,21 @@ class TrainingWorker(QObject):
         self.state_applied.emit(new)
         return True
 
+    def _cmd_add_point(self, x: float, y: float, label) -> bool:
+        """A point drawn on the plot joins the training data; the network and its training go on."""
+        from .point_editor import add_point
+        return self._use_data(add_point(self.data, x, y, label))
+
+    def _cmd_remove_point(self, x: float, y: float, radius=None) -> bool:
+        from .point_editor import remove_nearest
+        return self._use_data(remove_nearest(self.data, x, y, radius)[0])
+
+    def _use_data(self, data) -> bool:
+        self.trainer.set_data(data)
+        self.data = data
+        self._data_version += 1
+        return True
+
     @staticmethod
     def _fit_output_to_data(state: AppState, data) -> AppState:
         if data.kind == "regression":

@@ -2,6 +2,7 @@
 import numpy as np
 import pyqtgraph as pg
 import pytest
+
 from PySide6.QtCore import QPoint, Qt
 
 from engine import Network, Trainer, datasets
@@ -108,3 +109,27 @@ def test_clicks_on_the_plot_add_and_remove_points(qtbot, blobs):
     _click(qtbot, plot, vb, 0.0, 0.0, Qt.LeftButton)
     assert state["data"].m_train == blobs.m_train
     clicks.close()
+
+
+def test_drawing_in_the_app_adds_and_removes_training_points(window, qtbot):
+    """In the main window: a left-click on the decision boundary adds a point of the chosen class
+    to the worker's data, a right-click removes it again; the step count is not reset."""
+    plot = window.boundary.plot
+    vb = plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: window.draw_class.combo.count() == 2, timeout=10_000)
+    window.draw_class.combo.setCurrentIndex(1)
+    window.post("step", 3)
+    qtbot.waitUntil(lambda: window.snapshot.step == 3, timeout=10_000)
+    m = window.snapshot.points_train.shape[1]
+    version = window.snapshot.data_version
+    _click(qtbot, plot, vb, 5.5, 5.5, Qt.LeftButton)             # an empty corner of the circle set
+    qtbot.waitUntil(lambda: window.snapshot.data_version > version, timeout=10_000)
+    snap = window.snapshot
+    assert snap.points_train.shape[1] == m + 1
+    assert snap.points_train[0, -1] == pytest.approx(5.5, abs=0.2)
+    assert snap.labels_train[-1] == 1
+    assert snap.step == 3
+    version = snap.data_version
+    _click(qtbot, plot, vb, 5.5, 5.5, Qt.RightButton)
+    qtbot.waitUntil(lambda: window.snapshot.data_version > version, timeout=10_000)
+    assert window.snapshot.points_train.shape[1] == m
