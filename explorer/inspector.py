@@ -111,6 +111,7 @@ class Inspector:
         self.selection: tuple | None = None
         self.second: tuple | None = None
         self.sample = 0
+        self._fresh = False
         self._reset_pass()
 
     # ----------------------------------------------------------------- thread-safe read
@@ -170,12 +171,45 @@ class Inspector:
                 self.second = None if not args or args[0] is None else tuple(int(a) for a in args[:3])
             elif name == "refresh":
                 pass
+            elif name == "preset":
+                from .presets import apply_preset
+                if self._gen is not None:
+                    self._gen.close()
+                self._reset_pass()
+                apply_preset(worker, args[0])
+                self.selection = self.second = None
+                changed = True
+            elif name == "restore":
+                changed = self._restore(worker, *args)
             else:
                 raise ValueError(f"unknown inspect command {name!r}")
         except ValueError as exc:
             error = str(exc)
         self.publish(worker, error)
+        self._fresh = True
         return changed
+
+    def refresh(self, worker) -> None:
+        """After another command changed the trainer: drop a stale pass, recompute the view."""
+        if self._fresh:
+            self._fresh = False
+            return
+        if worker.trainer is not None:
+            self._check_pass(worker)
+            self.publish(worker)
+
+    def _restore(self, worker, weights, biases, *_):
+        """Put back weights saved from an earlier snapshot (after training diverged)."""
+        net = worker.trainer.net
+        if len(weights) != net.n_layers or any(np.shape(w) != v.shape for w, v in zip(weights, net.weights)):
+            raise ValueError("the saved weights no longer fit the network (its shape changed)")
+        for l in range(net.n_layers):
+            net.weights[l][...] = weights[l]
+            net.biases[l][...] = biases[l]
+        worker._last_result = None
+        if hasattr(worker, "status_changed"):
+            worker.status_changed.emit("Restored the last good weights.")
+        return True
 
     def _next(self, worker) -> bool:
         if self._index < len(self._phases) - 1:            # walking forward again after Previous

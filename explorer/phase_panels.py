@@ -1,0 +1,263 @@
+"""Plugs phase stepping, the math panel, the cost slice, layer space, gradient norms and the
+teaching presets into the main window.
+
+``install(window)`` is called once by MainWindow. It adds the docks, the Next / Previous phase
+actions (N, Shift+N), a Lessons menu, lights the layer being computed on the node graph (forward
+blue, backward red) and routes commands to the worker's Inspector (``post("inspect", ...)``).
+"""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QPen
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+
+from . import presets as preset_mod
+from .views.cost_slice import CostSliceView
+from .views.layer_space import LayerSpaceView
+from .views.math_panel import MathPanel, num
+from .views.phase_bar import BACKWARD_COLOUR, FORWARD_COLOUR, PhaseBar
+
+
+class GradientNormsView(QWidget):
+    """‖dWˡ‖ per layer as bars: how much gradient reaches each layer (vanishing gradients)."""
+
+    def __init__(self, parent=None, theme=None):
+        super().__init__(parent)
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        self.plot = pg.PlotWidget()
+        self.plot.setToolTip("The size of the gradient ‖dWˡ‖ of each layer (log scale) for the batch the math "
+                             "panel explains; in a deep sigmoid network it shrinks towards the first layer")
+        self.plot.setLogMode(y=True)
+        self.plot.setLabel("bottom", "layer")
+        self.plot.setLabel("left", "‖dW‖")
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush="#d93025")
+        self.plot.addItem(self.bars)
+        self.caption = QLabel("")
+        lay.addWidget(self.plot, 1)
+        lay.addWidget(self.caption)
+        self.norms = None
+        if theme is not None:
+            self.plot.setBackground(theme.plot_bg)
+
+    def apply_theme(self, theme) -> None:
+        self.plot.setBackground(theme.plot_bg)
+
+    def set_view(self, view) -> None:
+        norms = None if view is None else view.gradient_norms
+        self.norms = norms
+        if norms is None or len(norms) == 0:
+            return
+        x = np.arange(1, len(norms) + 1)
+        h = np.log10(np.maximum(norms, 1e-30))
+        self.plot.removeItem(self.bars)
+        self.bars = pg.BarGraphItem(x=x, y0=np.full(len(x), min(h.min(), 0) - 1), y1=h, width=0.6, brush="#d93025")
+        self.plot.addItem(self.bars)
+        ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("nan")
+        self.caption.setText(f"‖dW¹‖ / ‖dWᴸ‖ = {num(ratio)}")
+
+
+class PhaseHighlight:
+    """A coloured frame around the layer being computed, drawn on the node graph."""
+
+    def __init__(self, graph):
+        self.graph = graph
+        self.layer = None
+        self.direction = None
+        self.rect = QGraphicsRectItem()
+        self.rect.setZValue(-5)
+        self.rect.setVisible(False)
+
+    def set(self, layer, direction) -> None:
+        self.layer, self.direction = layer, direction
+        g = self.graph
+        if layer is None:
+            self.rect.setVisible(False)
+            return
+        try:
+            rects = [r for col in (layer - 1, layer) for r in g._node_rects[col]]
+        except (AttributeError, IndexError):
+            self.rect.setVisible(False)
+            return
+        if self.rect.scene() is None:
+            g.vb.addItem(self.rect)
+        x0 = min(r[0] for r in rects)
+        x1 = max(r[0] + r[2] for r in rects)
+        y0 = min(r[1] for r in rects)
+        y1 = max(r[1] + r[3] for r in rects)
+        pad = 0.1 * (x1 - x0)
+        colour = QColor(FORWARD_COLOUR if direction == "forward" else BACKWARD_COLOUR)
+        self.rect.setRect(QRectF(x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad))
+        pen = QPen(colour, 0)
+        pen.setWidth(3)
+        pen.setCosmetic(True)
+        self.rect.setPen(pen)
+        fill = QColor(colour)
+        fill.setAlpha(40)
+        self.rect.setBrush(QBrush(fill))
+        self.rect.setVisible(True)
+
+
+class PhasePanels:
+    """Owns the panels and keeps them in step with the worker's Inspector."""
+
+    def __init__(self, window):
+        self.window = window
+        theme = window.theme
+        self.phase_bar = PhaseBar(theme=theme)
+        self.math_panel = MathPanel(theme=theme)
+        self.cost_slice = CostSliceView(theme=theme)
+        self.layer_space = LayerSpaceView(theme=theme)
+        self.grad_norms = GradientNormsView(theme=theme)
+        self.highlight = PhaseHighlight(window.graph)
+        self.last_good = None
+        self._shown_serial = -1
+        self.preset = None
+        self.presets, self.preset_errors = preset_mod.load_all()
+
+        window.add_panel("Phases", self.phase_bar, Qt.TopDockWidgetArea)
+        self.math_dock = window.add_panel("Math", self.math_panel, Qt.BottomDockWidgetArea)
+        window.add_panel("Cost slice", self.cost_slice, Qt.BottomDockWidgetArea)
+        window.add_panel("Layer space", self.layer_space, Qt.BottomDockWidgetArea, visible=False)
+        window.add_panel("Gradient norms", self.grad_norms, Qt.BottomDockWidgetArea, visible=False)
+        window.tabifyDockWidget(window.panel("Cost slice"), window.panel("Layer space"))
+        window.tabifyDockWidget(window.panel("Layer space"), window.panel("Gradient norms"))
+        window.panel("Cost slice").raise_()
+        self.explanation = QLabel("")
+        self.explanation.setWordWrap(True)
+        self.explanation.setToolTip("What the open lesson shows")
+        self.restore_button = QPushButton("Restore last good weights")
+        self.restore_button.setToolTip("Put back the weights of the last step before training diverged")
+        self.restore_button.setVisible(False)
+        self.restore_button.clicked.connect(self.restore_last_good)
+        box = QWidget()
+        lay = QVBoxLayout(box)
+        lay.addWidget(self.explanation)
+        lay.addWidget(self.restore_button)
+        lay.addStretch(1)
+        self.lesson_dock = window.add_panel("Lesson", box, Qt.LeftDockWidgetArea, visible=False)
+
+        def action(text, tip, key, slot):
+            a = QAction(text, window)
+            a.setToolTip(tip)
+            a.setStatusTip(tip)
+            a.setShortcut(QKeySequence(key))
+            a.triggered.connect(slot)
+            window.addAction(a)
+            return a
+
+        self.next_action = action("Next phase", "Compute the next phase of the pass (N)", "N", self.next_phase)
+        self.prev_action = action("Previous phase", "Show the previous phase of this pass (Shift+N)", "Shift+N",
+                                  self.previous_phase)
+        menu = window.menuBar().addMenu("&Lessons")
+        menu.setToolTipsVisible(True)
+        self.lessons_menu = menu
+        for p in self.presets:
+            a = menu.addAction(p.title)
+            a.setToolTip(p.explanation[:200] + ("…" if len(p.explanation) > 200 else ""))
+            a.triggered.connect(lambda _c=False, pr=p: self.open_preset(pr))
+        if self.preset_errors:
+            menu.addSeparator()
+            for err in self.preset_errors:
+                bad = menu.addAction(f"(unusable) {err.split(':')[0]}")
+                bad.setToolTip(err)
+                bad.setEnabled(False)
+
+        self.phase_bar.next_requested.connect(self.next_phase)
+        self.phase_bar.previous_requested.connect(self.previous_phase)
+        self.phase_bar.step_requested.connect(lambda: self.post("step"))
+        self.phase_bar.granularity_changed.connect(lambda g: self.post("granularity", g))
+        self.cost_slice.pin_requested.connect(self._on_pin_requested)
+        self.cost_slice.unpin_requested.connect(lambda: self.post("second", None))
+        window.selection_changed.connect(self._on_selection_changed)
+        window.snapshot_shown.connect(self._on_snapshot_shown)
+        window.worker.diverged.connect(self._on_diverged)
+        window.add_view(self)
+
+    # ----------------------------------------------------------------- commands
+    def post(self, name, *args) -> None:
+        self.window.post("inspect", name, *args)
+
+    def next_phase(self) -> None:
+        self.window._set_playing(False)
+        self.post("next")
+
+    def previous_phase(self) -> None:
+        self.post("previous")
+
+    def select(self, kind, layer, j, k=0) -> None:
+        self.post("select", kind, layer, j, k)
+
+    def _on_selection_changed(self, kind, layer, j, k) -> None:
+        self.select(kind, layer, j, k)
+
+    def _on_pin_requested(self) -> None:
+        v = self.view
+        if v is not None and v.selection is not None and v.selection[0] == "weight":
+            self.post("second", *v.selection[1:])
+
+    def open_preset(self, preset) -> None:
+        self.window._set_playing(False)
+        self.preset = preset
+        self.explanation.setText(f"<b>{preset.title}</b><br>{preset.explanation}")
+        self.lesson_dock.setVisible(True)
+        self.restore_button.setVisible(False)
+        self.last_good = None
+        self.post("preset", preset)
+        select = preset.hints.get("select")
+        if select:
+            self.window.graph._selected = tuple(select)
+            self.select(*select)
+        if preset.hints.get("show") == "gradient_norms":
+            self.window.panel("Gradient norms").setVisible(True)
+            self.window.panel("Gradient norms").raise_()
+
+    def _on_diverged(self, text: str) -> None:
+        self.explanation.setText(f"<b style='color:#d93025;'>Training diverged.</b> {text}<br>"
+                                 "Lower the learning rate, or put back the weights from before it went wrong.")
+        self.lesson_dock.setVisible(True)
+        self.restore_button.setVisible(self.last_good is not None)
+
+    def restore_last_good(self) -> None:
+        if self.last_good is not None:
+            self.post("restore", *self.last_good)
+            self.restore_button.setVisible(False)
+
+    # ----------------------------------------------------------------- drawing
+    @property
+    def view(self):
+        return self.window.worker.inspector.latest()
+
+    def update_snapshot(self, snap) -> None:
+        w_ok = all(np.all(np.isfinite(w)) for w in snap.weights) and np.isfinite(snap.train_loss)
+        if w_ok and (self.last_good is None or self.last_good[2] != snap.arch_version
+                     or snap.train_loss <= 1e6):
+            self.last_good = ([np.array(w) for w in snap.weights], [np.array(b) for b in snap.biases],
+                              snap.arch_version)
+
+    def _on_snapshot_shown(self, snap) -> None:
+        v = self.view
+        if v is None or v.serial == self._shown_serial:
+            return
+        self._shown_serial = v.serial
+        self.refresh(v)
+
+    def refresh(self, v=None) -> None:
+        v = v or self.view
+        self.phase_bar.set_view(v)
+        self.math_panel.set_view(v)
+        self.cost_slice.set_view(v)
+        self.grad_norms.set_view(v)
+        p = None if v is None else v.phase
+        if p is None or p.layer is None:
+            self.highlight.set(None, None)
+        else:
+            self.highlight.set(p.layer, "backward" if p.kind == "backward" else "forward")
+
+
+def install(window) -> PhasePanels:
+    panels = PhasePanels(window)
+    window.phase_panels = panels
+    return panels

@@ -1,0 +1,161 @@
+"""Gradient descent seen on the cost: for the selected weight, J over a range of w with every
+other parameter fixed, the current w, the tangent of slope ∂J/∂w and where the next update lands.
+With a second weight chosen, the cost as a contour map with the path the weights took."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
+
+from ..theme import LIGHT, Theme
+from .math_panel import num
+
+PATH_MAX = 2000
+
+
+class CostSliceView(QWidget):
+    pin_requested = Signal()          # pin the selected weight as the second axis of a contour map
+    unpin_requested = Signal()
+
+    def __init__(self, parent=None, theme: Theme = LIGHT):
+        super().__init__(parent)
+        self.theme = theme
+        self.view = None
+        self.path: list[tuple[float, float]] = []
+        self._path_key = None
+        lay = QVBoxLayout(self)
+        lay.setContentsMargins(2, 2, 2, 2)
+        self.caption = QLabel("Select a weight on the graph to see the cost along it.")
+        self.caption.setWordWrap(True)
+        self.caption.setToolTip("J over one weight with everything else fixed; the slope at the current w "
+                                "is ∂J/∂w. Shift-click a second weight for a contour map of two.")
+        lay.addWidget(self.caption)
+        row = QHBoxLayout()
+        self.pin_button = QPushButton("Pin for a 2-D map")
+        self.pin_button.setToolTip("Keep the selected weight as the second axis; then select another weight "
+                                   "to see the cost over both as a contour map with the optimizer's path")
+        self.unpin_button = QPushButton("Back to 1-D")
+        self.unpin_button.setToolTip("Forget the pinned weight and show the cost along one weight")
+        self.pin_button.clicked.connect(self.pin_requested)
+        self.unpin_button.clicked.connect(self.unpin_requested)
+        row.addWidget(self.pin_button)
+        row.addWidget(self.unpin_button)
+        row.addStretch(1)
+        lay.addLayout(row)
+        self.stack = QStackedWidget()
+        lay.addWidget(self.stack, 1)
+        # 1-D slice
+        self.plot = pg.PlotWidget()
+        self.plot.setToolTip("Cost J along the selected weight: the curve, the current w (dot), the tangent "
+                             "of slope ∂J/∂w (dashed) and where the next update lands (square)")
+        self.plot.setLabel("bottom", "w")
+        self.plot.setLabel("left", "J")
+        self.curve = self.plot.plot([], [], pen=pg.mkPen("#0877bd", width=2))
+        self.tangent = self.plot.plot([], [], pen=pg.mkPen("#d93025", width=1.5, style=pg.QtCore.Qt.DashLine))
+        self.current = pg.ScatterPlotItem(size=11, brush=pg.mkBrush("#d93025"), pen=pg.mkPen("w"))
+        self.next_point = pg.ScatterPlotItem(size=11, symbol="s", brush=pg.mkBrush("#2ea043"), pen=pg.mkPen("w"))
+        self.step_line = self.plot.plot([], [], pen=pg.mkPen("#2ea043", width=1.5))
+        self.plot.addItem(self.current)
+        self.plot.addItem(self.next_point)
+        self.stack.addWidget(self.plot)
+        # 2-D contour
+        self.plot2 = pg.PlotWidget()
+        self.plot2.setToolTip("Cost J over two weights (darker = lower) with the path the optimizer took")
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.image.setLookupTable(pg.colormap.get("viridis").getLookupTable(nPts=256))
+        self.plot2.addItem(self.image)
+        self.isos = []
+        self.path_curve = self.plot2.plot([], [], pen=pg.mkPen("#ffffff", width=2), symbol="o", symbolSize=4,
+                                          symbolBrush="#ffffff")
+        self.here = pg.ScatterPlotItem(size=12, brush=pg.mkBrush("#d93025"), pen=pg.mkPen("w"))
+        self.plot2.addItem(self.here)
+        self.stack.addWidget(self.plot2)
+        self.apply_theme(theme)
+
+    def apply_theme(self, theme: Theme) -> None:
+        self.theme = theme
+        for p in (self.plot, self.plot2):
+            p.setBackground(theme.plot_bg)
+            for ax in ("left", "bottom"):
+                p.getAxis(ax).setPen(theme.plot_fg)
+                p.getAxis(ax).setTextPen(theme.plot_fg)
+
+    def update_snapshot(self, snap) -> None:
+        """Record the path of the two selected weights as training moves them."""
+        v = self.view
+        if v is None or v.second is None or v.selection is None or v.selection[0] != "weight":
+            return
+        key = (v.selection, v.second, snap.arch_version)
+        if key != self._path_key:
+            self._path_key = key
+            self.path = []
+        _, l, j, k = v.selection
+        l2, j2, k2 = v.second
+        try:
+            point = (float(snap.weights[l][j, k]), float(snap.weights[l2][j2, k2]))
+        except (IndexError, TypeError):
+            return
+        if not self.path or self.path[-1] != point:
+            self.path.append(point)
+            del self.path[:-PATH_MAX]
+        self._draw_path()
+
+    def set_view(self, view) -> None:
+        self.view = view
+        s = None if view is None else view.slice
+        if s is None:
+            self.caption.setText("Select a weight on the graph to see the cost along it.")
+            for item in (self.curve, self.tangent, self.step_line):
+                item.setData([], [])
+            self.current.setData([], [])
+            self.next_point.setData([], [])
+            self.stack.setCurrentIndex(0)
+            return
+        sym = view.chain.symbol if view.chain is not None else "w"
+        if view.surface is not None:
+            self._show_surface(view, sym)
+            return
+        self.stack.setCurrentIndex(0)
+        self.plot.setLabel("bottom", sym)
+        self.curve.setData(s.values, s.costs)
+        half = 0.35 * (s.values[-1] - s.values[0])
+        xs = np.array([s.w - half, s.w + half])
+        self.tangent.setData(xs, s.cost + s.slope * (xs - s.w))
+        self.current.setData([s.w], [s.cost])
+        self.next_point.setData([s.new_w], [s.new_cost])
+        self.step_line.setData([s.w, s.new_w], [s.cost, s.cost + s.slope * (s.new_w - s.w)])
+        self.caption.setText(f"J along {sym} (everything else fixed): at w = {num(s.w)}, J = {num(s.cost, 6)}, "
+                             f"slope ∂J/∂w = {num(s.slope)}; the update moves w to {num(s.new_w)} "
+                             f"where J = {num(s.new_cost, 6)}.")
+
+    def _show_surface(self, view, sym) -> None:
+        self.stack.setCurrentIndex(1)
+        sf = view.surface
+        v1, v2, costs = sf["values1"], sf["values2"], sf["costs"]
+        img = np.ascontiguousarray(costs, dtype=np.float32)
+        lo, hi = float(np.nanmin(img)), float(np.nanmax(img))
+        self.image.setImage(img, levels=(lo, hi if hi > lo else lo + 1))
+        self.image.setRect(pg.QtCore.QRectF(v1[0], v2[0], v1[-1] - v1[0], v2[-1] - v2[0]))
+        for iso in self.isos:
+            self.plot2.removeItem(iso)
+        self.isos = []
+        for level in np.linspace(lo, hi, 9)[1:-1]:
+            iso = pg.IsocurveItem(data=img, level=float(level), pen=pg.mkPen((255, 255, 255, 120)))
+            iso.setParentItem(self.image)
+            self.isos.append(iso)
+        l2, j2, k2 = view.second
+        sym2 = f"W{l2 + 1}[{j2 + 1},{k2 + 1}]"
+        self.plot2.setLabel("bottom", sym)
+        self.plot2.setLabel("left", sym2)
+        self.here.setData([view.slice.w], [view.second_value])
+        self._draw_path()
+        self.caption.setText(f"J over {sym} (across) and {sym2} (up); the white line is the path the two "
+                             f"weights took, the red dot is where they are now.")
+
+    def _draw_path(self) -> None:
+        if self.path:
+            p = np.array(self.path)
+            self.path_curve.setData(p[:, 0], p[:, 1])
+        else:
+            self.path_curve.setData([], [])

@@ -1,0 +1,81 @@
+"""The math panel shows the engine's numbers: chain-rule factors, their product and mean, the
+finite-difference check, and the update (no Qt main window needed)."""
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from engine import Network, Trainer, datasets, inspect
+from explorer.inspector import Inspector
+from explorer.views.math_panel import MathPanel, matrix_html, num
+
+
+def _worker(optimizer="sgd"):
+    net = Network([2, 3, 2, 1], hidden="tanh", output="sigmoid", loss="bce", seed=2)
+    tr = Trainer(net, datasets.make("circle", n=80, seed=1), optimizer=optimizer, lr=0.05, batch_size=8)
+    return SimpleNamespace(trainer=tr, _last_result=None, _arch_version=0, _data_version=0, _playing=False)
+
+
+def test_panel_shows_chain_rule_numbers_equal_to_the_engine(qtbot):
+    w = _worker()
+    ins = Inspector()
+    ins.handle(w, "select", "weight", 0, 1, 0)
+    ins.handle(w, "sample", 3)
+    for _ in range(7):                                  # up to the cost
+        ins.handle(w, "next")
+    v = ins.latest()
+    assert v.phase.kind == "cost"
+    panel = MathPanel()
+    qtbot.addWidget(panel)
+    panel.set_view(v)
+    text = panel.text()
+    tr = w.trainer
+    idx = v.batch_indices.astype(int)
+    X = tr.data.X_train[:, idx]
+    Y = tr.data.Y_train[:, idx]
+    grads = tr.net.backward(tr.net.forward(X), Y)
+    engine = grads.dW[0][1, 0]
+    assert v.chain.engine_value == engine
+    assert f"Engine's ∂J/∂w (backward pass): {num(engine, 6)}" in text
+    assert f"Mean over the 8 samples: ∂J/∂w = {num(engine, 6)}" in text
+    one = tr.net.backward(tr.net.forward(X[:, 3:4]), Y[:, 3:4]).dW[0][1, 0]
+    assert f"This sample: ∂loss/∂w = {num(one, 6)}" in text
+    assert "sample 4 of 8" in text
+    assert "(agrees)" in text
+    fd = inspect.finite_difference(tr.net, X, Y, 0, 1, 0)
+    assert f"= {num(fd.numeric, 6)}" in text
+    for symbol in ("∂loss/∂A³", "∂A³/∂Z³", "∂Z³/∂A²", "∂A²/∂Z²", "∂Z²/∂A¹", "∂A¹₂/∂Z¹₂", "∂Z¹₂/∂w"):
+        assert symbol in text
+    # the update: w − α·∂J/∂w with the real numbers
+    w0 = tr.net.weights[0][1, 0]
+    assert f"w − α·∂J/∂w = {num(w0, 6)} − {num(0.05)}·{num(engine, 6)} = {num(w0 - 0.05 * engine, 6)}" in text
+    # the cost phase equation with its value
+    assert "J = bce(A³, Y)" in text
+    assert f"J = {num(tr.net.loss(tr.net.forward(X), Y), 6)}" in text
+
+
+def test_update_phase_shows_the_applied_new_weight_and_adam_state(qtbot):
+    w = _worker("adam")
+    ins = Inspector()
+    ins.handle(w, "select", "weight", 2, 0, 1)
+    for _ in range(11):
+        ins.handle(w, "next")
+    v = ins.latest()
+    assert v.phase.kind == "update" and w.trainer.steps == 1
+    panel = MathPanel()
+    qtbot.addWidget(panel)
+    panel.set_view(v)
+    text = panel.text()
+    new = w.trainer.net.weights[2][0, 1]
+    assert f"new w = {num(new, 6)}" in text
+    m1 = w.trainer.optimizer_state()["first_moment"]["weights"][2][0, 1]
+    assert f"m (first moment) after: {num(m1, 6)}" in text
+    assert "applied" in text
+
+
+def test_large_matrices_are_cut_with_the_shape_stated():
+    html = matrix_html(np.arange(200.0).reshape(10, 20), "Z")
+    assert "Z 10×20 (first 6 rows, 8 columns)" in html
+    assert "…" in html and "⋮" in html
+    assert "0.5" not in matrix_html(np.array([[1.0, 2.0]]))
+    assert num(-0.000012345) == "−1.234e−5"

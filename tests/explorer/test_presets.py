@@ -1,0 +1,94 @@
+"""Every shipped preset loads and trains; a broken preset file gives a clear message."""
+import json
+import math
+
+import numpy as np
+import pytest
+
+from engine import TrainingDiverged
+from explorer.presets import PresetError, load_all, load_preset_file, preset_files
+from explorer.worker import TrainingWorker
+
+NAMES = {"single-neuron", "binary-classifier", "all-linear-deep", "deep-relu", "zero-init", "diverging-lr",
+         "vanishing-gradient"}
+
+
+def test_all_presets_ship_and_parse():
+    presets, errors = load_all()
+    assert not [e for e in errors if e.split(".json")[0] in NAMES]
+    assert {p.name for p in presets} >= NAMES
+    for p in presets:
+        assert len(p.explanation) > 150 and p.title
+
+
+def _built(name):
+    preset = next(p for p in load_all()[0] if p.name == name)
+    worker = TrainingWorker(preset.state)
+    from explorer.presets import apply_preset
+    apply_preset(worker, preset)
+    return preset, worker.trainer
+
+
+@pytest.mark.parametrize("name", sorted(NAMES - {"diverging-lr"}))
+def test_each_preset_trains(name):
+    preset, tr = _built(name)
+    before = tr.evaluate()["train_loss"]
+    tr.train(steps=200)
+    after = tr.evaluate()["train_loss"]
+    assert math.isfinite(after)
+    if name in ("single-neuron", "binary-classifier", "deep-relu"):
+        assert after < before
+
+
+def test_single_neuron_has_the_typed_weights_and_four_points():
+    preset, tr = _built("single-neuron")
+    assert tr.net.sizes == [1, 1]
+    assert tr.net.weights[0][0, 0] == 0.5 and tr.net.biases[0][0, 0] == 0.0
+    assert tr.m_train == 4
+    np.testing.assert_array_equal(np.sort(tr.data.X_train[0]), [1, 2, 3, 4])
+
+
+def test_zero_init_never_breaks_symmetry():
+    _, tr = _built("zero-init")
+    tr.train(steps=100)
+    W1 = tr.net.weights[0]
+    assert np.all(W1 == W1[0])                       # every neuron of layer 1 is the same
+    assert np.all(tr.net.weights[1] == 0)
+
+
+def test_deep_linear_stays_a_straight_boundary_and_relu_does_better():
+    _, lin = _built("all-linear-deep")
+    _, relu = _built("deep-relu")
+    lin.train(steps=1500)
+    relu.train(steps=1500)
+    assert lin.evaluate()["train_accuracy"] < 0.7
+    assert relu.evaluate()["train_accuracy"] > 0.85
+
+
+def test_diverging_preset_diverges():
+    _, tr = _built("diverging-lr")
+    with pytest.raises(TrainingDiverged):
+        tr.train(steps=500)
+
+
+def test_broken_files_give_clear_messages(tmp_path):
+    bad_json = tmp_path / "bad.json"
+    bad_json.write_text("{ not json", encoding="utf-8")
+    with pytest.raises(PresetError, match=r"bad.json: not valid JSON \(line 1"):
+        load_preset_file(bad_json)
+    missing = tmp_path / "missing.json"
+    missing.write_text(json.dumps({"name": "x", "title": "t"}), encoding="utf-8")
+    with pytest.raises(PresetError, match="missing.json: missing explanation, state"):
+        load_preset_file(missing)
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps({"name": "x", "title": "t", "explanation": "e",
+                                 "state": {"hidden": [2], "activations": ["tanh"]},
+                                 "weights": [[[1, 2]], [[1]]], "biases": [[0], [0]]}), encoding="utf-8")
+    with pytest.raises(PresetError, match="layer 1 needs weights of shape \\(2, 2\\)"):
+        load_preset_file(wrong)
+    badstate = tmp_path / "state.json"
+    badstate.write_text(json.dumps({"name": "x", "title": "t", "explanation": "e", "state": {"lr": -1}}))
+    with pytest.raises(PresetError, match="state.json: bad settings: learning rate"):
+        load_preset_file(badstate)
+    presets, errors = load_all(tmp_path)
+    assert presets == [] and len(errors) == 4 and len(preset_files(tmp_path)) == 4
