@@ -109,6 +109,9 @@ class MainWindow(QMainWindow):
         self.frame_timer.timeout.connect(self._on_frame_timer)
         self.frame_timer.start()
 
+        from .phase_panels import install as install_phase_panels
+        install_phase_panels(self)
+
         self.resize(1400, 900)
         if restore:
             geo = self.settings.value("geometry")

@@ -70,6 +70,8 @@ class TrainingWorker(QObject):
         self.play_steps = 0
         self.play_seconds = 0.0
         self.is_ready = False
+        from .inspector import Inspector
+        self.inspector = Inspector()       # phase stepping and the math panel's numbers
 
     # ------------------------------------------------------------------ GUI-thread API
     def start(self) -> QThread:
@@ -237,6 +239,11 @@ class TrainingWorker(QObject):
             self.trainer.train(steps=n - 1)
         if n >= 1:
             self._last_result = self.trainer.step()
+        return True
+
+    def _cmd_inspect(self, name: str, *args) -> bool:
+        """Phase stepping and inspection (explorer/inspector.py); the view is always republished."""
+        self.inspector.handle(self, name, *args)
         return True
 
     def _cmd_speed(self, steps_per_second) -> bool:
@@ -536,6 +543,8 @@ class TrainingWorker(QObject):
             if not self._taken and now - last < 0.25:
                 return
         self._last_publish = now
+        if force:
+            self.inspector.refresh(self)
         snap = self._make_snapshot()
         with self._lock:
             self._latest = snap
