@@ -1,0 +1,80 @@
+"""Walking one pass phase by phase in the window: the phase bar, the lit layer, the math panel."""
+import numpy as np
+from PySide6.QtCore import Qt
+
+from explorer.views.math_panel import num
+
+
+def _phase_index(win):
+    v = win.phase_panels.view
+    return -1 if v is None or v.phase is None else v.phase.index
+
+
+def test_walk_a_whole_pass_phase_by_phase(window, qtbot):
+    pp = window.phase_panels
+    window.graph.select("weight", 1, 0, 2)
+    qtbot.waitUntil(lambda: pp.view is not None and pp.view.selection == ("weight", 1, 0, 2), timeout=10_000)
+    before = window.worker.trainer.net.weights[1].copy()
+    expected = [("affine", 1, "Z¹ = W¹·A⁰ + b¹", "forward"), ("activation", 1, "A¹ = tanh(Z¹)", "forward"),
+                ("affine", 2, "Z² = W²·A¹ + b²", "forward"), ("activation", 2, "A² = tanh(Z²)", "forward"),
+                ("affine", 3, "Z³ = W³·A² + b³", "forward"), ("activation", 3, "A³ = sigmoid(Z³)", "forward"),
+                ("cost", None, "J = bce(A³, Y)", None), ("backward", 3, "dW³ = (1/m)·dZ³·(A²)ᵀ", "backward"),
+                ("backward", 2, "dW² = (1/m)·dZ²·(A¹)ᵀ", "backward"),
+                ("backward", 1, "dW¹ = (1/m)·dZ¹·(A⁰)ᵀ", "backward"), ("update", None, "w ← w − α·∂J/∂w", None)]
+    for i, (kind, layer, title, direction) in enumerate(expected):
+        qtbot.keyClick(window, Qt.Key_N)
+        qtbot.waitUntil(lambda: _phase_index(window) == i and pp.math_panel.view is pp.view, timeout=10_000)
+        text = pp.math_panel.text()
+        assert title in text
+        assert f"phase {i + 1} of 11" in text
+        assert pp.phase_bar.status.text() == f"phase {i + 1}/11"
+        assert "font-weight:bold" in pp.phase_bar.chips[i].styleSheet()
+        assert (pp.highlight.layer, pp.highlight.direction) == (layer, direction)
+        if i < 10:
+            np.testing.assert_array_equal(window.worker.trainer.net.weights[1], before)   # nothing moves yet
+            assert window.worker.trainer.steps == 0
+        if kind == "cost":
+            J = pp.view.phase.arrays["J"]
+            assert f"J = {num(J, 6)}" in text
+        c = pp.view.chain
+        assert f"Engine's ∂J/∂w (backward pass): {num(c.engine_value, 6)} (agrees)" in text
+    qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=10_000)
+    after = window.worker.trainer.net.weights[1][0, 2]
+    assert f"new w = {num(after, 6)}" in pp.math_panel.text() or f"= {num(after, 6)}" in pp.math_panel.text()
+    assert pp.highlight.layer is None
+    # Previous phase revisits the backward pass of layer 1, marked as already computed
+    qtbot.keyClick(window, Qt.Key_N, Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: _phase_index(window) == 9, timeout=10_000)
+    assert "reviewing" in pp.math_panel.text()
+    assert (pp.highlight.layer, pp.highlight.direction) == (1, "backward")
+
+
+def test_cost_slice_marks_the_current_cost_and_granularity_sample_uses_one_sample(window, qtbot):
+    pp = window.phase_panels
+    window.graph.select("weight", 0, 1, 0)
+    qtbot.waitUntil(lambda: pp.view is not None and pp.view.slice is not None, timeout=10_000)
+    s = pp.view.slice
+    i = int(np.argmin(abs(s.values - s.w)))
+    assert s.values[i] == s.w and s.costs[i] == s.cost
+    assert "J = " + num(s.cost, 6) in pp.cost_slice.caption.text()
+    pp.phase_bar.granularity.setCurrentIndex(0)                    # one sample
+    pp.phase_bar.next_button.click()
+    qtbot.waitUntil(lambda: _phase_index(window) == 0 and pp.view.granularity == "sample", timeout=10_000)
+    assert "batch of 1 sample" in pp.math_panel.text()
+    assert pp.view.chain is not None and len(pp.view.chain.per_sample) == 1
+    pp.phase_bar.step_button.click()                               # a Step of one sample
+    qtbot.waitUntil(lambda: window.snapshot.step == 1, timeout=10_000)
+    assert window.worker.trainer.samples_in_epoch == 1
+
+
+def test_lesson_menu_opens_the_single_neuron_preset(window, qtbot):
+    pp = window.phase_panels
+    titles = [a.text() for a in pp.lessons_menu.actions()]
+    assert "One linear neuron fits four points" in titles
+    preset = next(p for p in pp.presets if p.name == "single-neuron")
+    pp.open_preset(preset)
+    qtbot.waitUntil(lambda: list(window.snapshot.sizes) == [1, 1], timeout=10_000)
+    assert "Ŷ = W·X + B" in pp.explanation.text()
+    qtbot.waitUntil(lambda: pp.view is not None and pp.view.chain is not None, timeout=10_000)
+    assert all(f.is_scalar for f in pp.view.chain.factors)
+    assert pp.view.slice.w == 0.5
