@@ -29,6 +29,54 @@ GELU_K = 0.044715
 BLAS_MIN_MACS = 32768
 
 
+
+# ----- tanh in arithmetic only, so the loops that call it vectorise (libm's tanh does not) ------
+# exp(y) for -40 ≤ y ≤ 0: y = k·ln2 + r with |r| ≤ ln2/2, exp(r) by its Taylor series to r¹³
+# (error below 1e-16 there), and 2⁻ᵏ as an integer shift. tanh is within 2 ulp of libm's.
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700e+00
+_EXP_TAYLOR = tuple(1.0 / math.factorial(n) for n in range(14))
+# Cephes' rational approximation of tanh on |x| < 0.625
+_TANH_P = (-9.64399179425052238628e-1, -9.92877231001918586564e1, -1.61468768441708447952e3)
+_TANH_Q = (1.12811678491632931402e2, 2.23548839060100448583e3, 4.84406305325125486048e3)
+
+
+@njit(inline="always", **JIT)
+def _exp_nonpositive(y):
+    k = math.floor(y * _INV_LN2 + 0.5)
+    r = (y - k * _LN2_HI) - k * _LN2_LO
+    c = _EXP_TAYLOR
+    p = c[13]
+    p = c[12] + r * p
+    p = c[11] + r * p
+    p = c[10] + r * p
+    p = c[9] + r * p
+    p = c[8] + r * p
+    p = c[7] + r * p
+    p = c[6] + r * p
+    p = c[5] + r * p
+    p = c[4] + r * p
+    p = c[3] + r * p
+    p = c[2] + r * p
+    p = c[1] + r * p
+    p = c[0] + r * p
+    return p / np.float64(np.int64(1) << np.int64(-k))
+
+
+@njit(inline="always", **JIT)
+def _tanh(x):
+    a = abs(x)
+    z = x * x
+    p, q = _TANH_P, _TANH_Q
+    near_zero = x + x * z * ((p[0] * z + p[1]) * z + p[2]) / (((z + q[0]) * z + q[1]) * z + q[2])
+    e = _exp_nonpositive(-2.0 * min(a, 20.0))      # tanh(20) is 1 to double precision
+    far = (1.0 - e) / (1.0 + e)
+    far = far if x >= 0 else -far
+    result = near_zero if a < 0.625 else far
+    return result if x == x else x                  # NaN stays NaN, so divergence is seen
+
+
 @njit(inline="always", **JIT)
 def _sigmoid(z):
     if z >= 0:
@@ -49,13 +97,13 @@ def activate_scalar(code, z):
     if code == ELU:
         return z if z > 0 else math.expm1(z)
     if code == GELU:
-        return 0.5 * z * (1.0 + math.tanh(GELU_C * (z + GELU_K * z * z * z)))
+        return 0.5 * z * (1.0 + _tanh(GELU_C * (z + GELU_K * z * z * z)))
     if code == SWISH:
         return z * _sigmoid(z)
     if code == SIGMOID:
         return _sigmoid(z)
     if code == TANH:
-        return math.tanh(z)
+        return _tanh(z)
     return math.sin(z)
 
 
@@ -71,7 +119,7 @@ def derivative_scalar(code, z, a):
     if code == ELU:
         return 1.0 if z > 0 else a + 1.0
     if code == GELU:
-        t = math.tanh(GELU_C * (z + GELU_K * z * z * z))
+        t = _tanh(GELU_C * (z + GELU_K * z * z * z))
         return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * GELU_K * z * z)
     if code == SWISH:
         s = _sigmoid(z)
