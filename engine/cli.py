@@ -76,12 +76,15 @@ def build_parser():
 
 def load_data(args):
     """The dataset the options name, with float32 for images."""
-    is_image = args.dataset in datasets.IMAGE_DATASETS
+    if args.dataset in ("mnist", "fashion-mnist"):
+        if args.train_ratio is not None:
+            raise ValueError(f"{args.dataset} comes with its own 60,000/10,000 split; leave out --train-ratio")
+        return datasets.load(args.dataset, data_dir=args.data_dir)
     options = {"seed": args.seed}
     if args.train_ratio is not None:
         options["train_ratio"] = args.train_ratio
-    if is_image:
-        return datasets.load(args.dataset, data_dir=args.data_dir, **options)
+    if args.dataset == "digits":
+        return datasets.load(args.dataset, **options)
     if args.classes is not None:
         options["classes"] = args.classes
     features = tuple(f.strip() for f in args.features.split(",") if f.strip())

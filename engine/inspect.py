@@ -414,7 +414,7 @@ class UpdatePreview:
 
 def next_gradients(trainer):
     """The gradients of the trainer's next mini-batch, without moving the trainer."""
-    idx, X, Y = trainer._batch()
+    idx, X, Y = trainer.peek_batch()
     net = trainer.net
     return net.backward(net._forward(X), Y)
 
@@ -434,15 +434,11 @@ def update_preview(trainer, layer, j, k, grads=None, param="W"):
             np.shape(g) != np.shape(w) for g, w in zip(grads.dW, net.weights)):
         raise ValueError("grads must be Gradients shaped like this network's weights")
     grad = net.flatten(grads.dW, grads.db)
-    theta = net.parameters.copy()
-    state = trainer._state.copy()
-    new_theta = np.empty_like(theta)
-    new_state = state.copy()
-    t = trainer._t + 1
-    hyper = trainer._hyper()
-    hyper_args = tuple(hyper) if isinstance(hyper, tuple) else (hyper,)
-    kernels.update_params(OPTIMIZER_CODES[trainer.optimizer], np.array(net.sizes, np.int64), net.offsets,
-                          theta, grad, state, new_theta, new_state, *hyper_args, t)
+    theta = net.parameters
+    state = np.array([net.flatten(arrays["weights"], arrays["biases"])
+                      for arrays in trainer.optimizer_state().values()]).reshape(-1, net.n_params)
+    new_theta, new_state, _ = trainer.preview_update(grads)
+    t = trainer.updates_done + 1
     i = int(net.offsets[layer]) + (j * net.sizes[layer] + k if param == "W" else
                                    net.sizes[layer + 1] * net.sizes[layer] + j)
     w = float(theta[i])

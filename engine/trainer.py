@@ -318,8 +318,14 @@ class Trainer:
         return kernels.hyperparameters(self._lr, self._l1, self._l2, self._momentum, self._nesterov, self.rho,
                                        self.beta1, self.beta2, self.eps, self.net.dtype)
 
-    def _apply_update(self, grads):
-        """Compute the update into new buffers; keep them only when every value is finite."""
+    def peek_batch(self):
+        """(indices, X, Y) of the next mini-batch, without moving the trainer."""
+        return self._batch()
+
+    def preview_update(self, grads):
+        """What the optimizer would make of grads, without changing anything: (new parameters as
+        a flat array laid out like net.parameters, new optimizer state (rows as in
+        optimizer_state()), whether every value is finite)."""
         net = self.net
         grad = net.flatten(grads.dW, grads.db)
         theta_new = np.empty_like(net.parameters)
@@ -327,6 +333,17 @@ class Trainer:
         ok = kernels.update_params(OPTIMIZER_CODES[self._optimizer], np.array(net.sizes, np.int64),
                                    net.offsets, net.parameters, grad, self._state, theta_new, state_new,
                                    self._hyper(), self._t + 1)
+        return theta_new, state_new, bool(ok)
+
+    @property
+    def updates_done(self):
+        """How many updates the optimizer has made (Adam's bias correction counts them)."""
+        return self._t
+
+    def _apply_update(self, grads):
+        """Compute the update into new buffers; keep them only when every value is finite."""
+        net = self.net
+        theta_new, state_new, ok = self.preview_update(grads)
         if not ok:
             raise TrainingDiverged(self.steps + 1)
         old_weights = [w.copy() for w in net.weights]

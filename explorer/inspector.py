@@ -229,7 +229,7 @@ class Inspector:
         if self.granularity == "sample":
             tr.batch_size = 1
         try:
-            self._pass_batch = tr._batch()         # the batch phases() is about to take
+            self._pass_batch = tr.peek_batch()         # the batch phases() is about to take
             self._gen = tr.phases()
             self._key = self._key_of(worker)
             self._pull(worker, first=True)
@@ -315,7 +315,7 @@ class Inspector:
             if self._pass_batch is not None:
                 idx, X, Y = self._pass_batch
                 return net, X, Y, net.forward(X), idx, "this pass's mini-batch", None
-        idx, X, Y = tr._batch()
+        idx, X, Y = tr.peek_batch()
         return net, X, Y, net.forward(X), idx, "the next mini-batch", None
 
     def publish(self, worker, error: str = "") -> None:
