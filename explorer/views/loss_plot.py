@@ -1,6 +1,8 @@
 """Train and test loss over steps, with the current numbers and the architecture edits marked."""
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
@@ -11,6 +13,11 @@ from .network_graph import fmt
 
 
 class LossPlotView(QWidget):
+    """Redraws at most ``MAX_RATE`` times a second while training plays (axes are costly to paint);
+    every snapshot is drawn when paused, so a Step always shows."""
+
+    MAX_RATE = 10.0
+
     def __init__(self, parent=None, theme: Theme = LIGHT):
         super().__init__(parent)
         self.theme = theme
@@ -74,6 +81,10 @@ class LossPlotView(QWidget):
         if snap is None:
             return
         self._snap = snap
+        now = time.perf_counter()
+        if snap.playing and now - getattr(self, "_drawn_at", 0.0) < 1.0 / self.MAX_RATE:
+            return
+        self._drawn_at = now
         self._set_curves(snap)
         if snap.markers != self._markers:
             self._markers = snap.markers

@@ -312,7 +312,7 @@ class NetworkGraphView(QWidget):
             base = NEGATIVE if sign == 0 else POSITIVE
             for b in range(N_BUCKETS):
                 alpha = int(90 + 165 * b / (N_BUCKETS - 1))
-                width = 0.8 + 1.4 * b
+                width = 0.8 + 1.0 * b
                 pens.append(pg.mkPen(QColor(*base, alpha), width=width))
         return pens
 
