@@ -393,7 +393,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ frames
     def _on_snapshot_published(self) -> None:
         # a Step while paused is drawn at once; while playing the frame timer paces the views
-        if not self._playing or time.perf_counter() - self._last_frame > 2 * FRAME_MS / 1000:
+        if not self._playing:
             self._on_frame_timer()
 
     def _on_frame_timer(self) -> None:

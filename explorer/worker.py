@@ -21,7 +21,7 @@ from .snapshot import EditMarker, Snapshot, frozen, frozen_list
 from .state import AppState
 
 CHUNK_SECONDS = 0.015          # target duration of one training chunk while playing
-PUBLISH_INTERVAL = 1.0 / 60.0  # at most this often, and only once the GUI took the last one
+PUBLISH_INTERVAL = 1.0 / 50.0  # at most this often, and only once the GUI took the last one
 MAX_HISTORY = 4000             # loss-curve points kept before halving the resolution
 SPEEDS = {"max": None, "1000/s": 1000.0, "100/s": 100.0, "10/s": 10.0, "1/s": 1.0}
 
