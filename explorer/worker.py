@@ -37,7 +37,7 @@ class TrainingWorker(QObject):
     diverged = Signal(str)                 # training diverged and was paused
     finished = Signal()
 
-    def __init__(self, state: AppState | None = None, grid_resolution: int = 48):
+    def __init__(self, state: AppState | None = None, grid_resolution: int = 64):
         super().__init__()
         self._state = state or AppState()
         self.grid_resolution = int(grid_resolution)
@@ -235,10 +235,20 @@ class TrainingWorker(QObject):
     def _cmd_train(self, n: int) -> bool:
         """Train n steps at once (the last one through step(), so its gradients can be shown)."""
         n = int(n)
-        if n > 1:
-            self.trainer.train(steps=n - 1)
-        if n >= 1:
-            self._last_result = self.trainer.step()
+        if n < 1:
+            return False
+        pieces = min(100, n)
+        done = 0
+        for i in range(1, pieces + 1):      # in pieces, so the loss curve gets its points
+            todo = n * i // pieces - done - (1 if i == pieces else 0)
+            if todo > 0:
+                self.trainer.train(steps=todo)
+                done += todo
+            if i < pieces:
+                ev = self.trainer.evaluate()
+                self._record_history(int(self.trainer.steps), float(ev["train_loss"]),
+                                     float(ev["test_loss"]) if ev["test_loss"] is not None else float("nan"))
+        self._last_result = self.trainer.step()
         return True
 
     def _cmd_inspect(self, name: str, *args) -> bool:

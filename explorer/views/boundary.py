@@ -65,6 +65,9 @@ class BoundaryView(QWidget):
             self.plot.getAxis(ax).setPen(theme.plot_fg)
             self.plot.getAxis(ax).setTextPen(theme.plot_fg)
         self._lut = theme.diverging_lut()
+        # the plane is drawn paler than the points, so a point on its own class's side stays visible
+        mid = np.array(theme.mid, np.float32)
+        self._plane_lut = np.clip(mid + (self._lut.astype(np.float32) - mid) * 0.6, 0, 255).astype(np.uint8)
         self._data_version = None
         if self._snap is not None:
             self.update_snapshot(self._snap)
@@ -116,7 +119,7 @@ class BoundaryView(QWidget):
             mid = np.array(self.theme.mid, np.float32)
             conf = np.clip(probs.max(axis=0), 0, 1)[..., None]
             rgb = np.tensordot(probs.transpose(1, 2, 0), cols, axes=1)
-            rgb = mid + (rgb - mid) * (0.35 + 0.45 * conf)
+            rgb = mid + (rgb - mid) * (0.2 + 0.4 * conf)
             self.image.setLookupTable(None)
             self.image.setImage(np.clip(rgb, 0, 255).astype(np.uint8), autoLevels=False, levels=(0, 255))
             self.legend.setText("colour: predicted class")
@@ -125,7 +128,7 @@ class BoundaryView(QWidget):
             lo, hi = levels
             if self.discretize.isChecked() and snap.kind != "regression":
                 img = np.where(img >= 0.5 * (lo + hi), hi, lo).astype(np.float32)
-            self.image.setLookupTable(self._lut)
+            self.image.setLookupTable(self._plane_lut)
             self.image.setImage(img, levels=levels, autoLevels=False)
             self.legend.setText(f"output: {lo:g} (orange) … {hi:g} (blue)")
         x0, x1, y0, y1 = snap.extent
