@@ -52,14 +52,16 @@ def test_walk_a_whole_pass_phase_by_phase(window, qtbot):
 def test_cost_slice_marks_the_current_cost_and_granularity_sample_uses_one_sample(window, qtbot):
     pp = window.phase_panels
     window.graph.select("weight", 0, 1, 0)
-    qtbot.waitUntil(lambda: pp.view is not None and pp.view.slice is not None, timeout=10_000)
+    qtbot.waitUntil(lambda: pp.view is not None and pp.view.slice is not None
+                    and "J = " in pp.cost_slice.caption.text(), timeout=10_000)
     s = pp.view.slice
     i = int(np.argmin(abs(s.values - s.w)))
     assert s.values[i] == s.w and s.costs[i] == s.cost
     assert "J = " + num(s.cost, 6) in pp.cost_slice.caption.text()
     pp.phase_bar.granularity.setCurrentIndex(0)                    # one sample
     pp.phase_bar.next_button.click()
-    qtbot.waitUntil(lambda: _phase_index(window) == 0 and pp.view.granularity == "sample", timeout=10_000)
+    qtbot.waitUntil(lambda: _phase_index(window) == 0 and pp.view.granularity == "sample"
+                    and pp.math_panel.view is pp.view, timeout=10_000)
     assert "batch of 1 sample" in pp.math_panel.text()
     assert pp.view.chain is not None and len(pp.view.chain.per_sample) == 1
     pp.phase_bar.step_button.click()                               # a Step of one sample
