@@ -346,73 +346,82 @@ def _sign(w, one, zero):
 
 
 @njit(**JIT)
+def _sgd(w, g, new_w, lr, l1, l2, one, zero):
+    check = zero
+    for i in range(w.shape[0]):
+        grad = g[i] + l2 * w[i] + l1 * _sign(w[i], one, zero)
+        value = w[i] - lr * grad
+        new_w[i] = value
+        check += zero * value
+    return check == zero
+
+
+@njit(**JIT)
+def _momentum(w, g, v, new_w, new_v, lr, l1, l2, mu, nesterov, one, zero):
+    check = zero
+    for i in range(w.shape[0]):
+        grad = g[i] + l2 * w[i] + l1 * _sign(w[i], one, zero)
+        velocity = mu * v[i] + grad
+        new_v[i] = velocity
+        value = w[i] - lr * (grad + mu * velocity) if nesterov else w[i] - lr * velocity
+        new_w[i] = value
+        check += zero * value
+    return check == zero
+
+
+@njit(**JIT)
+def _rmsprop(w, g, s, new_w, new_s, lr, l1, l2, rho, one_minus_rho, eps, one, zero):
+    check = zero
+    for i in range(w.shape[0]):
+        grad = g[i] + l2 * w[i] + l1 * _sign(w[i], one, zero)
+        mean_square = rho * s[i] + one_minus_rho * grad * grad
+        new_s[i] = mean_square
+        value = w[i] - lr * grad / (np.sqrt(mean_square) + eps)
+        new_w[i] = value
+        check += zero * value
+    return check == zero
+
+
+@njit(**JIT)
+def _adam(w, g, m, v, new_w, new_m, new_v, step_size, v_scale, l1, l2, b1, c1, b2, c2, eps, one, zero):
+    check = zero
+    for i in range(w.shape[0]):
+        grad = g[i] + l2 * w[i] + l1 * _sign(w[i], one, zero)
+        m1 = b1 * m[i] + c1 * grad
+        m2 = b2 * v[i] + c2 * grad * grad
+        new_m[i] = m1
+        new_v[i] = m2
+        # Adam with bias correction: α·m̂ / (√v̂ + ε), with α/(1−β₁ᵗ) and 1/(1−β₂ᵗ) folded in
+        value = w[i] - step_size * m1 / (np.sqrt(m2 * v_scale) + eps)
+        new_w[i] = value
+        check += zero * value
+    return check == zero
+
+
+@njit(**JIT)
 def update(opt, theta, grad, state, new_theta, new_state, lo, hi, hyper, regularise):
     """One optimizer step for theta[lo:hi] into new_theta (and new_state); False on NaN/inf.
 
     Writing into a second buffer keeps the last good values when the step goes wrong.
     Regularisation (L1, L2) applies where regularise is True: the weights, not the biases.
+    Each optimizer's loop runs over slices from index 0, which the compiler vectorises.
     """
     zero = hyper[ZERO]
     one = hyper[ONE]
-    lr = hyper[LR]
     l1 = hyper[L1] if regularise else zero
     l2 = hyper[L2] if regularise else zero
-    # 0·x is 0 for every finite x and NaN otherwise: one sum checks a whole segment.
-    check = zero
+    w, g, new_w = theta[lo:hi], grad[lo:hi], new_theta[lo:hi]
     if opt == SGD:
-        for i in range(lo, hi):
-            w = theta[i]
-            g = grad[i] + l2 * w + l1 * _sign(w, one, zero)
-            w_new = w - lr * g
-            new_theta[i] = w_new
-            check += zero * w_new
-    elif opt == MOMENTUM:
-        mu = hyper[MOMENTUM_RATE]
-        nesterov = hyper[NESTEROV] != zero
-        for i in range(lo, hi):
-            w = theta[i]
-            g = grad[i] + l2 * w + l1 * _sign(w, one, zero)
-            v = mu * state[0, i] + g
-            new_state[0, i] = v
-            w_new = w - lr * (g + mu * v) if nesterov else w - lr * v
-            new_theta[i] = w_new
-            check += zero * w_new
-    elif opt == RMSPROP:
-        rho = hyper[RHO]
-        one_minus_rho = hyper[ONE_MINUS_RHO]
-        eps = hyper[EPS]
-        for i in range(lo, hi):
-            w = theta[i]
-            g = grad[i] + l2 * w + l1 * _sign(w, one, zero)
-            s2 = rho * state[0, i] + one_minus_rho * g * g
-            new_state[0, i] = s2
-            w_new = w - lr * g / (np.sqrt(s2) + eps)
-            new_theta[i] = w_new
-            check += zero * w_new
-    else:
-        b1 = hyper[BETA1]
-        b2 = hyper[BETA2]
-        c1 = hyper[ONE_MINUS_BETA1]
-        c2 = hyper[ONE_MINUS_BETA2]
-        eps = hyper[EPS]
-        step_size = hyper[STEP_SIZE]
-        v_scale = hyper[V_SCALE]
-        first = state[0]
-        second = state[1]
-        new_first = new_state[0]
-        new_second = new_state[1]
-        for i in range(lo, hi):
-            w = theta[i]
-            g = grad[i] + l2 * w + l1 * _sign(w, one, zero)
-            m1 = b1 * first[i] + c1 * g
-            m2 = b2 * second[i] + c2 * g * g
-            new_first[i] = m1
-            new_second[i] = m2
-            # Adam with bias correction: α·m̂ / (√v̂ + ε)
-            w_new = w - step_size * m1 / (np.sqrt(m2 * v_scale) + eps)
-            new_theta[i] = w_new
-            check += zero * w_new
-    return check == zero
+        return _sgd(w, g, new_w, hyper[LR], l1, l2, one, zero)
+    if opt == MOMENTUM:
+        return _momentum(w, g, state[0, lo:hi], new_w, new_state[0, lo:hi], hyper[LR], l1, l2,
+                         hyper[MOMENTUM_RATE], hyper[NESTEROV] != zero, one, zero)
+    if opt == RMSPROP:
+        return _rmsprop(w, g, state[0, lo:hi], new_w, new_state[0, lo:hi], hyper[LR], l1, l2, hyper[RHO],
+                        hyper[ONE_MINUS_RHO], hyper[EPS], one, zero)
+    return _adam(w, g, state[0, lo:hi], state[1, lo:hi], new_w, new_state[0, lo:hi], new_state[1, lo:hi],
+                 hyper[STEP_SIZE], hyper[V_SCALE], l1, l2, hyper[BETA1], hyper[ONE_MINUS_BETA1],
+                 hyper[BETA2], hyper[ONE_MINUS_BETA2], hyper[EPS], one, zero)
 
 
 @njit(**JIT)
