@@ -20,6 +20,7 @@ import numpy as np
 from .state import PRESETS_DIR, AppState
 
 REQUIRED = ("name", "title", "explanation", "state")
+TOP_LEVEL_SETTINGS = ("epochs", "dtype", "data_dir")
 
 
 class PresetError(ValueError):
@@ -72,8 +73,12 @@ def parse_preset(data, where: str = "preset") -> Preset:
             raise PresetError(f"{where}: {key} must be a non-empty text")
     if not isinstance(data["state"], dict):
         raise PresetError(f"{where}: state must be an object of settings")
+    settings = dict(data["state"])
+    for key in TOP_LEVEL_SETTINGS:          # "epochs": 5, "dtype": "float32" beside the state
+        if key in data and key not in settings:
+            settings[key] = data[key]
     try:
-        state = AppState.from_dict(data["state"])
+        state = AppState.from_dict(settings)
     except (ValueError, TypeError) as exc:
         raise PresetError(f"{where}: bad settings: {exc}") from None
     sizes = state.sizes
@@ -103,7 +108,7 @@ def parse_preset(data, where: str = "preset") -> Preset:
         if pts.ndim != 2 or pts.shape[0] != 2 or targets.shape != (pts.shape[1],) or pts.shape[1] < 1:
             raise PresetError(f"{where}: data points must be 2 rows of m numbers with m targets")
     preset = Preset(data["name"], data["title"], data["explanation"], state, weights, biases, points,
-                    hints={k: v for k, v in data.items() if k not in REQUIRED + ("weights", "biases", "data")})
+                    hints={k: v for k, v in data.items() if k not in REQUIRED + TOP_LEVEL_SETTINGS + ("weights", "biases", "data")})
     if points is not None:
         try:
             preset.dataset()

@@ -85,6 +85,29 @@ class Snapshot:
     points_test: np.ndarray | None = None
     labels_train: np.ndarray | None = None      # int per sample, or float targets for regression
     labels_test: np.ndarray | None = None
+    dataset_name: str = ""
+    image_shape: tuple | None = None            # (h, w) for image data
+    class_names: tuple = ()
+    axis_names: tuple | None = None             # what the plane's two axes are (CSV column names)
+    slice_note: str = ""                        # how the plane cuts a >2-D input space ("" when it does not)
+
+    # image data: the network's answers on a page of test images (explorer.views.image_views.ImageResults),
+    # refreshed at most every IMAGE_RESULTS_INTERVAL s while playing, and on every pause or step
+    image_results: object = None
+    steps_per_epoch: int = 0
+    target_epochs: int = 0                      # training pauses after this many epochs (0: no limit)
+
+    @property
+    def has_plane(self) -> bool:
+        """True when there is a 2-D input plane to draw (not for images or unplotted tables)."""
+        return self.grid_output is not None and self.extent is not None
+
+    @property
+    def epoch_progress(self) -> float:
+        """How far through the current epoch training is, 0..1."""
+        if self.steps_per_epoch <= 0:
+            return 0.0
+        return (self.step % self.steps_per_epoch) / self.steps_per_epoch
 
     @property
     def n_layers(self) -> int:

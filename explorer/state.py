@@ -14,8 +14,15 @@ from pathlib import Path
 
 # Limits of the architecture editor (the engine may enforce its own; these are the app's).
 MAX_HIDDEN_LAYERS = 8
-MAX_NEURONS = 32
+MAX_NEURONS = 32                 # per layer on the 2-D playground (every neuron drawn as a picture)
+MAX_NEURONS_LARGE = 1024         # per layer for image and CSV data (wide layers are drawn collapsed)
 MIN_NEURONS = 1
+MAX_CLASSES = 20
+
+IMAGE_DATASETS = ("digits", "mnist", "fashion-mnist")
+IMAGE_INPUTS = {"digits": 64, "mnist": 784, "fashion-mnist": 784}
+CSV_DATASET = "csv"              # data imported from a CSV file (File > Import CSV); the worker holds it
+DTYPES = ("float64", "float32")
 
 LR_MIN = 1e-5
 LR_MAX = 10.0
@@ -54,12 +61,21 @@ def _engine_names():
         }
 
 
-def _dataset_names():
+def _two_d_names():
     try:
         from engine import datasets
         return tuple(datasets.TWO_D_DATASETS)
     except (ImportError, AttributeError):  # pragma: no cover
         return ("circle", "xor", "gaussian", "spiral")
+
+
+def _dataset_names():
+    return _two_d_names() + IMAGE_DATASETS + (CSV_DATASET,)
+
+
+def max_neurons(dataset: str) -> int:
+    """The most neurons a hidden layer may have with this dataset."""
+    return MAX_NEURONS if dataset in _two_d_names() else MAX_NEURONS_LARGE
 
 
 @dataclass(frozen=True)
@@ -85,12 +101,16 @@ class AppState:
     reg_rate: float = 0.0
     momentum: float = 0.9
     seed: int = 0
+    dtype: str = "float64"          # float32 for images
+    data_dir: str = ""              # folder with MNIST / Fashion-MNIST files ("" = the usual places)
+    epochs: int = 0                 # pause after this many epochs (0: train until paused)
 
     # ------------------------------------------------------------------ validation
     def __post_init__(self):
         object.__setattr__(self, "features", tuple(self.features))
         object.__setattr__(self, "hidden", tuple(int(h) for h in self.hidden))
         object.__setattr__(self, "activations", tuple(self.activations))
+        object.__setattr__(self, "data_dir", str(self.data_dir or ""))
         self.validate()
 
     def validate(self) -> None:
@@ -107,7 +127,7 @@ class AppState:
         if not self.features:
             raise ValueError("at least one input feature must be on")
         for f in self.features:
-            if f not in FEATURES:
+            if f not in FEATURES and self.dataset != CSV_DATASET:
                 raise ValueError(f"unknown feature {f!r}; allowed: {', '.join(FEATURES)}")
         if len(set(self.features)) != len(self.features):
             raise ValueError("each input feature can be used once")
@@ -115,11 +135,13 @@ class AppState:
             raise ValueError(f"at most {MAX_HIDDEN_LAYERS} hidden layers")
         if len(self.activations) != len(self.hidden):
             raise ValueError("one activation per hidden layer is needed")
+        most = max_neurons(self.dataset)
         for h in self.hidden:
             if h < MIN_NEURONS:
                 raise ValueError(f"a layer keeps at least {MIN_NEURONS} neuron")
-            if h > MAX_NEURONS:
-                raise ValueError(f"at most {MAX_NEURONS} neurons in a layer")
+            if h > most:
+                raise ValueError(f"at most {most} neurons in a layer"
+                                 + (" on the 2-D playground" if most == MAX_NEURONS else ""))
         for a in self.activations:
             if a not in names["hidden"]:
                 raise ValueError(f"unknown hidden activation {a!r}; allowed: {', '.join(names['hidden'])}")
@@ -146,13 +168,25 @@ class AppState:
             raise ValueError(f"regularisation rate must be between 0 and 10, got {self.reg_rate:g}")
         if not 0.0 <= float(self.momentum) < 1.0:
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
-        if int(self.classes) < 2 or int(self.classes) > 10:
-            raise ValueError("between 2 and 10 classes")
+        if int(self.classes) < 2 or int(self.classes) > MAX_CLASSES:
+            raise ValueError(f"between 2 and {MAX_CLASSES} classes")
+        if self.dtype not in DTYPES:
+            raise ValueError(f"dtype must be one of {', '.join(DTYPES)}, got {self.dtype!r}")
+        if not 0 <= int(self.epochs) <= 10000:
+            raise ValueError(f"epochs must be between 0 (no limit) and 10000, got {self.epochs}")
 
     # ------------------------------------------------------------------ derived values
     @property
+    def is_image(self) -> bool:
+        return self.dataset in IMAGE_DATASETS
+
+    @property
+    def n_inputs(self) -> int:
+        return IMAGE_INPUTS.get(self.dataset, len(self.features))
+
+    @property
     def sizes(self) -> list[int]:
-        return [len(self.features), *self.hidden, self.n_outputs]
+        return [self.n_inputs, *self.hidden, self.n_outputs]
 
     @property
     def n_outputs(self) -> int:
@@ -173,6 +207,30 @@ class AppState:
         if unknown:
             raise ValueError(f"unknown setting(s): {', '.join(sorted(unknown))}")
         return dataclasses.replace(self, **changes)
+
+    def with_data(self, **changes) -> "AppState":
+        """Data settings with what a change of dataset implies: float32 for images and float64 back
+        on the plane (unless given), and hidden layers cut to the playground's limit when leaving
+        image or CSV data."""
+        ds = changes.get("dataset", self.dataset)
+        extra = {}
+        if ds != self.dataset:
+            image = ds in IMAGE_DATASETS
+            if image != self.is_image and "dtype" not in changes:
+                extra["dtype"] = "float32" if image else "float64"
+            most = max_neurons(ds)
+            if "hidden" not in changes and any(h > most for h in self.hidden):
+                extra["hidden"] = tuple(min(h, most) for h in self.hidden)
+            if ds != CSV_DATASET and "features" not in changes and any(f not in FEATURES for f in self.features):
+                extra["features"] = ("x1", "x2")
+            if ds in _two_d_names() and "classes" not in changes:
+                from engine import datasets
+                k = min(int(self.classes), 10) if ds in datasets.MULTICLASS_2D else 2
+                if k != self.classes:
+                    extra["classes"] = k
+                if k == 2 and self.output == "softmax" and "output" not in changes:
+                    extra.update(output="sigmoid", loss="bce")
+        return self.replace(**{**extra, **changes})
 
     def with_layer_added(self, index: int | None = None, size: int | None = None,
                          activation: str | None = None) -> "AppState":
@@ -206,8 +264,9 @@ class AppState:
         if not 0 <= layer < len(self.hidden):
             raise ValueError(f"hidden layer index must be from 0 to {len(self.hidden) - 1}")
         new = self.hidden[layer] + delta
-        if new > MAX_NEURONS:
-            raise ValueError(f"layer {layer + 1} already has the most neurons allowed ({MAX_NEURONS})")
+        most = max_neurons(self.dataset)
+        if new > most:
+            raise ValueError(f"layer {layer + 1} already has the most neurons allowed ({most})")
         if new < MIN_NEURONS:
             raise ValueError(f"layer {layer + 1} keeps at least {MIN_NEURONS} neuron")
         hidden = list(self.hidden)
@@ -282,6 +341,6 @@ def load_preset(name: str) -> AppState:
         raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(preset_names())} or a .json file")
     data = json.loads(path.read_text(encoding="utf-8"))
     if isinstance(data, dict) and "state" in data and isinstance(data["state"], dict):
-        data = data["state"]
+        data = {**{k: data[k] for k in ("epochs", "dtype", "data_dir") if k in data}, **data["state"]}
     known = {f.name for f in dataclasses.fields(AppState)}
     return AppState(**{k: v for k, v in data.items() if k in known})

@@ -22,6 +22,11 @@ from .state import AppState
 
 CHUNK_SECONDS = 0.015          # target duration of one training chunk while playing
 PUBLISH_INTERVAL = 1.0 / 50.0  # at most this often, and only once the GUI took the last one
+IMAGE_RESULTS_INTERVAL = 0.5   # image views' predictions: at most this often while playing
+IMAGE_PAGE = 600               # test images sent to the image views (the first ones of the test set)
+BIG_EVAL_INTERVAL = 1.0        # big data: losses measured at most this often while playing ...
+BIG_EVAL_SAMPLES = 2000        # ... on the first this many samples of each set
+BIG_EVAL_WORK = 2e7            # "big": parameters × samples above this
 MAX_HISTORY = 4000             # loss-curve points kept before halving the resolution
 SPEEDS = {"max": None, "1000/s": 1000.0, "100/s": 100.0, "10/s": 10.0, "1/s": 1.0}
 
@@ -35,6 +40,8 @@ class TrainingWorker(QObject):
     state_applied = Signal(object)         # the AppState the worker now runs with
     ready = Signal()                       # kernels compiled, first snapshot published
     diverged = Signal(str)                 # training diverged and was paused
+    data_error = Signal(str)               # data could not be loaded (e.g. MNIST files not found): why
+    epochs_done = Signal(int)              # the state's epoch goal was reached and training paused
     finished = Signal()
 
     def __init__(self, state: AppState | None = None, grid_resolution: int = 64):
@@ -62,6 +69,13 @@ class TrainingWorker(QObject):
         self._last_result = None
         self._input_images = None
         self._grid_key = None
+        self._csv_data = None              # the Dataset imported from a CSV file
+        self._image_cache = {}             # loaded image datasets, by (name, data_dir, dtype, ratio, seed)
+        self._image_results = None
+        self._image_results_at = 0.0
+        self._eval = None                  # (step, data_version, arch_version, time, evaluation)
+        self._means = None                 # (data_version, training means of the inputs)
+        self._epoch_goal = None            # pause at this step (the state's epochs), None: no goal
         self._chunk = 1
         self._rate_t0 = time.perf_counter()
         self._rate_steps = 0
@@ -142,7 +156,11 @@ class TrainingWorker(QObject):
         except Exception:  # a warm-up failure must not stop the app; the real build reports errors
             traceback.print_exc()
         took = time.perf_counter() - t0
-        self._build(self._state, keep_history=False)
+        try:
+            self._build(self._state, keep_history=False)
+        except ValueError as exc:        # e.g. the MNIST files are not there: start on the playground
+            self.edit_refused.emit(str(exc))
+            self._build(AppState(), keep_history=False)
         self._publish(force=True)
         self.is_ready = True
         self.state_applied.emit(self._state)
@@ -152,7 +170,7 @@ class TrainingWorker(QObject):
     def _compile(self) -> None:
         """Run every kernel once on a throwaway network so the first real step is instant."""
         from engine import Network, Trainer, datasets, grid
-        s = self._state
+        s = self._state if self._state.dataset in datasets.TWO_D_DATASETS else AppState()
         data = datasets.make(s.dataset, n=60, noise=s.noise, train_ratio=0.5, seed=0,
                              features=s.features, classes=s.classes)
         net = Network(list(s.sizes), hidden=s.activations[0] if s.activations else "tanh",
@@ -208,6 +226,7 @@ class TrainingWorker(QObject):
 
     def _cmd_play(self) -> bool:
         if not self._playing:
+            self._set_epoch_goal()
             self._playing = True
             self._rate_t0 = time.perf_counter()
             self._rate_steps = 0
@@ -270,7 +289,6 @@ class TrainingWorker(QObject):
     def _cmd_new_state(self, state: AppState) -> bool:
         """Start over with a whole new AppState (File ▸ New, a preset)."""
         self._build(state, keep_history=False)
-        self._state = state
         self._playing = False
         self.state_applied.emit(self._state)
         self.status_changed.emit("New network ready.")
@@ -320,9 +338,11 @@ class TrainingWorker(QObject):
 
     def _cmd_data(self, changes: dict) -> bool:
         """Dataset settings: dataset, n, noise, train_ratio, classes, data_seed, features."""
-        new = self._state.replace(**changes)
+        new = self._state.with_data(**changes)
         data = self._make_data(new)
-        if data.kind != self.data.kind or (data.kind == "multiclass" and data.n_classes != self.data.n_classes):
+        old = self.data
+        if (data.kind != old.kind or (data.kind == "multiclass" and data.n_classes != old.n_classes)
+                or data.image_shape != old.image_shape or new.dtype != self._state.dtype):
             new = self._fit_output_to_data(new, data)
             self._build(new, keep_history=True, data=data)
             self._mark(f"data {new.dataset} (new network)")
@@ -336,6 +356,38 @@ class TrainingWorker(QObject):
         self._state = new
         self._input_images = None
         self.state_applied.emit(new)
+        return True
+
+    def _cmd_dataset(self, data) -> bool:
+        """Replace the data with a Dataset (a CSV import). The network keeps its hidden layers and the
+        weights of inputs with the same name; the output layer follows the data's kind and classes.
+        Coming from image data, a new network is built."""
+        from engine import datasets
+        if not isinstance(data, datasets.Dataset):
+            raise ValueError("the data must be an engine Dataset")
+        playground = all(f in datasets.FEATURES for f in data.features)
+        features = tuple(self._state.features) if playground and data.d == 2 else tuple(data.features)
+        hidden = tuple(min(h, 1024) for h in self._state.hidden)
+        new = self._state.replace(dataset="csv", features=features, hidden=hidden,
+                                  dtype="float64" if self._state.is_image else self._state.dtype)
+        new = self._fit_output_to_data(new, data)
+        used = datasets.with_features(data, features) if playground and data.d == 2 else data
+        if self.data.image_shape is not None or new.dtype != self._state.dtype:
+            self._build(new, keep_history=True, data=used)
+        else:
+            out = (new.output, new.loss) if (new.output, new.loss) != (self._state.output, self._state.loss) else (None, None)
+            self.trainer.set_data(used, output=out[0], loss=out[1])
+            self.data = used
+            self._state = new
+            self._data_version += 1
+            self._arch_version += 1
+            self._input_images = None
+            self._last_result = None
+        self._csv_data = data
+        self._mark(f"data {data.name}")
+        self.state_applied.emit(self._state)
+        self.status_changed.emit(f"Data: {data.name}, {data.m_train} training and {data.m_test} test rows, "
+                                 f"{data.d} input{'s' if data.d != 1 else ''} ({data.kind}).")
         return True
 
     def _cmd_add_point(self, x: float, y: float, label) -> bool:
@@ -358,6 +410,8 @@ class TrainingWorker(QObject):
         if data.kind == "regression":
             return state.replace(output="linear", loss="mse")
         if data.kind == "multiclass":
+            if state.output == "softmax" and state.classes == int(data.n_classes):
+                return state
             return state.replace(output="softmax", loss="cce", classes=int(data.n_classes))
         if state.output == "softmax":
             return state.replace(output="sigmoid", loss="bce", classes=2)
@@ -434,18 +488,43 @@ class TrainingWorker(QObject):
         self._markers.append(EditMarker(int(self.trainer.steps), text))
 
     # ------------------------------------------------------------------ building
-    @staticmethod
-    def _make_data(state: AppState):
+    def _make_data(self, state: AppState):
+        """The Dataset a state describes. Image sets are loaded once (engine.datasets.load) and kept;
+        a missing MNIST folder raises DatasetNotFound, whose message says where to put the files."""
         from engine import datasets
+        dtype = np.dtype(state.dtype)
+        if state.dataset in datasets.IMAGE_DATASETS:
+            key = (state.dataset, state.data_dir, state.dtype, state.train_ratio, state.data_seed)
+            if key not in self._image_cache:
+                self.status_changed.emit(f"Loading {state.dataset}…")
+                if state.dataset == "digits":
+                    data = datasets.load("digits", train_ratio=state.train_ratio, seed=state.data_seed, dtype=dtype)
+                else:
+                    data = datasets.load(state.dataset, data_dir=state.data_dir or None, dtype=dtype)
+                self._image_cache = {key: data}          # keep one: MNIST is 200 MB in float32
+            return self._image_cache[key]
+        if state.dataset == "csv":
+            if self._csv_data is None:
+                raise ValueError("no CSV data imported yet: use File > Import CSV…")
+            base = self._csv_data
+            if base.d == 2 and all(f in datasets.FEATURES for f in base.features):
+                return datasets.with_features(base, state.features)
+            return base
         return datasets.make(state.dataset, n=state.n, noise=state.noise, train_ratio=state.train_ratio,
-                             seed=state.data_seed, features=state.features, classes=state.classes)
+                             seed=state.data_seed, features=state.features, classes=state.classes, dtype=dtype)
 
     def _build(self, state: AppState, keep_history: bool, data=None) -> None:
         from engine import Network
-        data = data if data is not None else self._make_data(state)
+        from engine.datasets import DataError
+        if data is None:
+            try:
+                data = self._make_data(state)
+            except DataError as exc:        # the current network and data stay as they are
+                self.data_error.emit(str(exc))
+                raise
         state = self._fit_output_to_data(state, data)
-        net = Network(list(state.sizes), hidden="tanh", output=state.output, loss=state.loss,
-                      init=state.init, seed=state.seed)
+        net = Network([data.d, *state.hidden, data.n_out], hidden="tanh", output=state.output, loss=state.loss,
+                      init=state.init, seed=state.seed, dtype=np.dtype(state.dtype))
         for l, act in enumerate(state.activations):
             if net.activations[l] != act:
                 net.set_activation(l, act)
@@ -456,6 +535,10 @@ class TrainingWorker(QObject):
         self._arch_version += 1
         self._input_images = None
         self._last_result = None
+        self._image_results = None
+        self._eval = None
+        self._chunk = 1                 # a new network: size the chunks afresh (short for big ones)
+        self._epoch_goal = None
         if not keep_history:
             self._markers = []
             self._hist_steps, self._hist_train, self._hist_test = [], [], []
@@ -476,6 +559,8 @@ class TrainingWorker(QObject):
         try:
             if self._speed is not None:
                 k = 1
+            if self._epoch_goal is not None:
+                k = max(1, min(k, self._epoch_goal - tr.steps))
             if k > 1:
                 tr.train(steps=k - 1)
             self._last_result = tr.step()
@@ -496,6 +581,15 @@ class TrainingWorker(QObject):
         if now - self._rate_t0 >= 0.5:
             self._steps_per_second = self._rate_steps / (now - self._rate_t0)
             self._rate_t0, self._rate_steps = now, 0
+        if self._epoch_goal is not None and tr.steps >= self._epoch_goal:
+            self._playing = False
+            self._steps_per_second = 0.0
+            self._epoch_goal = None
+            self.epochs_done.emit(int(tr.epoch))
+            self.status_changed.emit(f"Trained {self._state.epochs} epoch{'s' if self._state.epochs != 1 else ''} "
+                                     f"(epoch {tr.epoch}, step {tr.steps:,}); paused. Press Space for more.")
+            self._publish(force=True)
+            return
         self._publish(force=False)
         if self._speed is not None:
             # wait for the next step, but wake for a command at once
@@ -509,6 +603,16 @@ class TrainingWorker(QObject):
                     self._quit = True
                 elif self._apply(cmd):
                     self._publish(force=True)
+
+    def _set_epoch_goal(self) -> None:
+        """With state.epochs = E, Play trains to the next multiple of E epochs, then pauses."""
+        E = int(self._state.epochs)
+        spe = int(self.trainer.steps_per_epoch)
+        if E <= 0 or spe <= 0:
+            self._epoch_goal = None
+            return
+        span = E * spe
+        self._epoch_goal = (int(self.trainer.steps) // span + 1) * span
 
     def _on_diverged(self, exc) -> None:
         self._playing = False
@@ -555,7 +659,7 @@ class TrainingWorker(QObject):
         self._last_publish = now
         if force:
             self.inspector.refresh(self)
-        snap = self._make_snapshot()
+        snap = self._make_snapshot(force)
         with self._lock:
             self._latest = snap
             self._taken = False
@@ -576,19 +680,84 @@ class TrainingWorker(QObject):
             self._hist_test = self._hist_test[::2]
             self._hist_stride *= 2
 
-    def _make_snapshot(self) -> Snapshot:
-        from engine import grid
+    def _evaluate(self, force: bool) -> dict:
+        """trainer.evaluate(); for big data on the first BIG_EVAL_SAMPLES samples of each set, and at
+        most every BIG_EVAL_INTERVAL s while playing (the loss curve needs no more)."""
+        tr, data = self.trainer, self.data
+        big = tr.net.n_params * (data.m_train + data.m_test) > BIG_EVAL_WORK
+        now = time.perf_counter()
+        key = (int(tr.steps), self._data_version, self._arch_version)
+        if self._eval is not None and self._eval[0] == key:
+            return self._eval[2]
+        if big and not force and self._eval is not None and now - self._eval[1] < BIG_EVAL_INTERVAL:
+            return self._eval[2]
+        ev = tr.evaluate(max_samples=BIG_EVAL_SAMPLES) if big else tr.evaluate()
+        self._eval = (key, now, ev)
+        return ev
+
+    def _plane(self, net, data):
+        """What the views draw over the input plane, or None when the data has none (images, or a
+        table without plot columns). A CSV with more than two inputs gets a slice through its two
+        plot columns with the other inputs held at their training means."""
+        from engine import datasets, grid
+        if data.image_shape is not None or data.points_train is None:
+            return None
+        extent = self._extent_of(data)
+        if all(f in datasets.FEATURES for f in data.features):
+            g = grid.evaluate(net, data.features, extent, resolution=self.grid_resolution)
+            xs, ys = np.asarray(g.xs), np.asarray(g.ys)
+            return (extent, xs, ys, g.output, g.activations, self._inputs_over_plane(xs, ys, tuple(data.features)), "")
+        names = tuple(data.axis_names or ())
+        if len(names) != 2 or any(n not in data.features for n in names):
+            return None
+        r = self.grid_resolution
+        xs, ys, pts = grid.grid_points(extent, r)
+        if self._means is None or self._means[0] != self._data_version:
+            self._means = (self._data_version, np.asarray(data.X_train, dtype=np.float64).mean(axis=1))
+        means = self._means[1]
+        a, b = data.features.index(names[0]), data.features.index(names[1])
+        X = np.repeat(means[:, None], pts.shape[1], axis=1)
+        X[a], X[b] = pts[0], pts[1]
+        trace = net.forward(np.ascontiguousarray(X, dtype=net.dtype))
+        layers = [np.asarray(A).reshape(A.shape[0], r, r) for A in trace.A[1:]]
+        inputs = frozen(X.reshape(X.shape[0], r, r).astype(np.float32))
+        others = [f for i, f in enumerate(data.features) if i not in (a, b)]
+        held = ", ".join(f"{f} = {means[data.features.index(f)]:.3g}" for f in others[:4])
+        more = f" and {len(others) - 4} more" if len(others) > 4 else ""
+        note = (f"2-D slice through {names[0]} and {names[1]}; the other "
+                f"{len(others)} input{'s' if len(others) != 1 else ''} held at their training means ({held}{more})")
+        return (extent, xs, ys, layers[-1], layers, inputs, note)
+
+    def _results_for_images(self, force: bool):
+        """compute_results on a page of test images, at most every IMAGE_RESULTS_INTERVAL s while playing."""
+        data = self.data
+        if data.image_shape is None or data.kind != "multiclass":
+            return None
+        now = time.perf_counter()
+        r = self._image_results
+        step = int(self.trainer.steps)
+        if r is not None and not force and (r.step == step or
+                                             self._playing and now - self._image_results_at < IMAGE_RESULTS_INTERVAL):
+            return r
+        from .views.image_views import compute_results
+        self._image_results = compute_results(self.trainer.net, data, step, limit=min(IMAGE_PAGE, data.m_test))
+        self._image_results_at = now
+        return self._image_results
+
+    def _make_snapshot(self, force: bool = True) -> Snapshot:
         tr, net, data = self.trainer, self.trainer.net, self.data
-        ev = tr.evaluate()
+        ev = self._evaluate(force)
         nan = float("nan")
         train_loss = float(ev.get("train_loss", nan))
         test_loss = ev.get("test_loss")
         test_loss = float(test_loss) if test_loss is not None else nan
         self._record_history(int(tr.steps), train_loss, test_loss)
-        extent = self._extent_of(data)
-        g = grid.evaluate(net, data.features, extent, resolution=self.grid_resolution)
-        xs = np.asarray(g.xs)
-        ys = np.asarray(g.ys)
+        plane = self._plane(net, data)
+        if plane is not None:
+            extent, xs, ys, g_out, g_acts, in_images, slice_note = plane
+        else:
+            extent = xs = ys = g_out = in_images = None
+            g_acts, slice_note = (), ""
         res = self._last_result
         grads_w = grads_b = mean_dz = dw = db = ()
         batch_loss = None
@@ -627,12 +796,19 @@ class TrainingWorker(QObject):
             history_test=frozen(np.asarray(self._hist_test, dtype=np.float64)),
             markers=tuple(self._markers),
             extent=extent, grid_xs=frozen(xs), grid_ys=frozen(ys),
-            grid_output=frozen(np.asarray(g.output, dtype=np.float32)),
-            grid_activations=tuple(frozen(np.asarray(a, dtype=np.float32)) for a in g.activations),
-            input_images=self._inputs_over_plane(xs, ys, tuple(data.features)),
+            grid_output=None if g_out is None else frozen(np.asarray(g_out, dtype=np.float32)),
+            grid_activations=tuple(frozen(np.asarray(a, dtype=np.float32)) for a in g_acts),
+            input_images=in_images,
             data_version=self._data_version, arch_version=self._arch_version,
             kind=kind, n_classes=int(getattr(data, "n_classes", 2) or 0),
             points_train=frozen(getattr(data, "points_train", None)),
             points_test=frozen(getattr(data, "points_test", None)),
             labels_train=lt, labels_test=ls,
+            dataset_name=str(getattr(data, "name", "")),
+            image_shape=None if data.image_shape is None else tuple(data.image_shape),
+            class_names=tuple(getattr(data, "class_names", ()) or ()),
+            axis_names=None if getattr(data, "axis_names", None) is None else tuple(data.axis_names),
+            slice_note=slice_note,
+            image_results=self._results_for_images(force),
+            steps_per_epoch=int(tr.steps_per_epoch), target_epochs=int(self._state.epochs),
         )
