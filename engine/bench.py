@@ -157,6 +157,29 @@ def matmul_bound_seconds(flops, dtype=np.float32, size=2048, repeats=3):
     return best * flops / (2.0 * size ** 3)
 
 
+def same_shapes_seconds(steps, batch=128, sizes=MNIST_SIZES, repeats=3):
+    """The time of just the matrix products one epoch of this network makes (same shapes, float32):
+    the floor for any implementation that uses the same BLAS."""
+    rng = np.random.default_rng(0)
+    f32 = np.float32
+    (d, h, k) = sizes
+    W1, W2 = rng.random((h, d), dtype=f32), rng.random((k, h), dtype=f32)
+    XB, A1, dZ1, dZ2 = (rng.random(shape, dtype=f32) for shape in ((batch, d), (h, batch), (h, batch), (k, batch)))
+    out = [np.empty((h, batch), f32), np.empty((k, batch), f32), np.empty((h, d), f32), np.empty((k, h), f32),
+           np.empty((h, batch), f32)]
+
+    def one_step():
+        np.dot(W1, XB.T, out=out[0])
+        np.dot(W2, A1, out=out[1])
+        np.dot(dZ1, XB, out=out[2])
+        np.dot(dZ2, A1.T, out=out[3])
+        np.dot(W2.T, dZ2, out=out[4])
+
+    one_step()
+    best = min(_timed(lambda: [one_step() for _ in range(50)]) for _ in range(repeats))
+    return best / 50 * steps
+
+
 def mnist_epoch_flops(samples=MNIST_SAMPLES, sizes=MNIST_SIZES):
     """Multiply-adds ×2 of one epoch: forward, weight gradients, and the error sent back below layer 1."""
     forward = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
@@ -181,9 +204,12 @@ def bench_mnist(quick):
     n_ref = 60 if quick else 150
     numpy_epoch = _timed(_numpy_mnist_steps, X_rows, Y_rows, n_ref) * steps_per_epoch / n_ref
     bound = matmul_bound_seconds(mnist_epoch_flops())
+    same_shapes = same_shapes_seconds(steps_per_epoch)
     result = {"workload": "mnist-shaped [784,512,10] relu/softmax/cce rmsprop batch 128 float32, 60000 samples",
               "engine_s_per_epoch": round(engine_epoch, 3), "numpy_s_per_epoch": round(numpy_epoch, 3),
               "matmul_bound_s": round(bound, 3), "engine_over_bound": round(engine_epoch / bound, 2),
+              "same_shape_matmuls_s": round(same_shapes, 3),
+              "engine_over_same_shape_matmuls": round(engine_epoch / same_shapes, 2),
               "goal_over_bound": 1.3}
     if _torch_available():
         import torch
@@ -230,6 +256,8 @@ def run_bench(json_output=False, quick=False):
     print(f"{'mnist s/epoch':<16} {mnist['engine_s_per_epoch']:>14} {mnist['numpy_s_per_epoch']:>14} "
           f"{mnist.get('torch_s_per_epoch', '-'):>14}  {mnist['engine_over_bound']}× the matmul bound "
           f"({mnist['matmul_bound_s']} s) / goal 1.3×")
+    print(f"{'':<16} {'':>14} {'':>14} {'':>14}  {mnist['engine_over_same_shape_matmuls']}× its own matrix "
+          f"products alone ({mnist['same_shape_matmuls_s']} s)")
     print(f"{'cold start s':<16} {cold['seconds_process']:>14} {'':>14} {'':>14}  goal < 1 s "
           f"(import to first step {cold['seconds_import_to_step']} s)")
     return 0
