@@ -80,6 +80,19 @@ class MainWindow(QMainWindow):
         self.add_panel("Loss", self.loss_plot, Qt.RightDockWidgetArea)
         self.resizeDocks([self._panels["Data"], self._panels["Output"]], [250, 380], Qt.Horizontal)
         self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
+        from .views.data_docks import DigitCanvasDock, EpochProgress, ImagesDock
+        self.images = ImagesDock()
+        self.digit_canvas = DigitCanvasDock()
+        self.add_panel("Images", self.images, Qt.RightDockWidgetArea)
+        self.add_panel("Digit canvas", self.digit_canvas, Qt.RightDockWidgetArea)
+        self.tabifyDockWidget(self._panels["Output"], self._panels["Images"])
+        self.tabifyDockWidget(self._panels["Loss"], self._panels["Digit canvas"])
+        self._panels["Output"].raise_()
+        self._panels["Loss"].raise_()
+        self._image_data = False
+        self.progress = EpochProgress()
+        self.statusBar().addPermanentWidget(self.progress)
+        self.add_view(self.progress)
 
         from .point_editor import DrawClassPicker, PlotClicks, pick_radius
         self.draw_class = DrawClassPicker()
@@ -102,6 +115,8 @@ class MainWindow(QMainWindow):
         self.worker.state_applied.connect(self._on_state_applied)
         self.worker.diverged.connect(self._on_diverged)
         self.worker.ready.connect(self._on_worker_ready)
+        self.worker.data_error.connect(self._on_data_error)
+        self.worker.epochs_done.connect(lambda _e: self._set_playing(False))
         self.thread = self.worker.start()
 
         self.frame_timer = QTimer(self)
@@ -175,6 +190,11 @@ class MainWindow(QMainWindow):
                                self._on_step_triggered, Qt.Key_Right)
         self.play_action = act("▶ Play", "Play or pause training (Space)", self._on_play_triggered, Qt.Key_Space)
         self.new_action = act("&New", "Start over with the default settings (Ctrl+N)", self._on_new_triggered, "Ctrl+N")
+        self.import_csv_action = act("Import &CSV…", "Load a table from a CSV file as the data: pick the input "
+                                     "columns and the label (Ctrl+I)", self._on_import_csv_triggered, "Ctrl+I")
+        self.data_folder_action = act("Open &data folder…", "Pick a folder holding the MNIST or Fashion-MNIST "
+                                      "files (four IDX files, .gz or not, or mnist.npz) and train on them",
+                                      self._on_data_folder_triggered)
         self.screenshot_action = act("&Screenshot…", "Save a picture of the window (Ctrl+Shift+S)",
                                      self._on_screenshot_triggered, "Ctrl+Shift+S")
         self.quit_action = act("&Quit", "Close the app (Ctrl+Q)", self.close, "Ctrl+Q")
@@ -217,6 +237,9 @@ class MainWindow(QMainWindow):
             a = presets.addAction(name)
             a.setToolTip(f"Start over with the {name} preset")
             a.triggered.connect(lambda _c=False, n=name: self.load_preset(n))
+        f.addSeparator()
+        f.addAction(self.import_csv_action)
+        f.addAction(self.data_folder_action)
         f.addSeparator()
         f.addAction(self.screenshot_action)
         f.addSeparator()
@@ -303,7 +326,60 @@ class MainWindow(QMainWindow):
         self.post("loss", loss)
 
     def _on_data_change_requested(self, changes: dict) -> None:
-        self._try(lambda: self.state.replace(**changes), "data", changes)
+        self._try(lambda: self.state.with_data(**changes), "data", changes)
+
+    # ------------------------------------------------------------------ real data
+    def _on_data_error(self, text: str) -> None:
+        """Data could not be loaded: the engine's message (where to put the files, how to get
+        them) in a dialog; training goes on with the current data."""
+        self.show_message("Could not load the data; the current data stays. " + (text.splitlines() or [""])[0],
+                          error=True)
+        lines = text.splitlines()
+        head = lines[0][:1].upper() + lines[0][1:] if lines else "The data could not be loaded."
+        box = QMessageBox(QMessageBox.Warning, "Data not found", head, QMessageBox.Ok, self)
+        box.setTextFormat(Qt.PlainText)
+        box.setInformativeText("\n".join(lines[1:] + ["", "The current data stays loaded."]))
+        box.setTextInteractionFlags(Qt.TextSelectableByMouse)
+        box.setModal(False)
+        self.data_error_box = box
+        box.open()
+
+    def _on_import_csv_triggered(self) -> None:
+        from .dialogs.csv_import import import_csv
+        data = import_csv(self)
+        if data is not None:
+            self.use_dataset(data)
+
+    def use_dataset(self, data) -> None:
+        """Train on a Dataset (a CSV import); the worker replaces the data between two steps."""
+        self._set_playing(False)
+        self.post("pause")
+        self.post("dataset", data)
+
+    def _on_data_folder_triggered(self) -> None:
+        start = self.state.data_dir or str(self.settings.value("data_dir", "") or "")
+        path = QFileDialog.getExistingDirectory(self, "Folder with MNIST or Fashion-MNIST files", start)
+        if path:
+            self.open_data_folder(path)
+
+    def open_data_folder(self, path: str, name: str | None = None) -> None:
+        """Use the MNIST / Fashion-MNIST files in ``path``; from 2-D data, with the classic 784-512-10."""
+        import os
+        from .state import load_preset
+        if name is None:
+            if self.state.dataset in ("mnist", "fashion-mnist"):
+                name = self.state.dataset
+            else:
+                name = "fashion-mnist" if "fashion" in os.path.basename(os.path.normpath(path)).lower() else "mnist"
+        self.settings.setValue("data_dir", path)
+        self._set_playing(False)
+        self.post("pause")
+        if self.state.is_image:
+            self._try(lambda: self.state.with_data(dataset=name, data_dir=path), "data",
+                      {"dataset": name, "data_dir": path})
+        else:
+            preset = "fashion-784-512-10" if name == "fashion-mnist" else "mnist-784-512-10"
+            self.post("new_state", load_preset(preset).replace(data_dir=path))
 
     def _on_layer_add_requested(self, index: int) -> None:
         self._try(lambda: self.state.with_layer_added(index), "add_layer", index)
@@ -410,6 +486,11 @@ class MainWindow(QMainWindow):
             if hasattr(v, "update_snapshot"):
                 v.update_snapshot(snap)
         self.counter.setText(f"Step {snap.step:,} · Epoch {snap.epoch:,}")
+        image_data = snap.image_shape is not None
+        if image_data != self._image_data:     # bring the docks that fit the data to the front
+            self._image_data = image_data
+            self._panels["Images" if image_data else "Output"].raise_()
+            self._panels["Digit canvas" if image_data else "Loss"].raise_()
         if snap.playing != self._playing and not snap.playing:
             pass
         if snap.playing:

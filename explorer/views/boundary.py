@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..snapshot import Snapshot
@@ -26,6 +26,20 @@ class BoundaryView(QWidget):
         self._data_version = None
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
+        self.note = QLabel("")
+        self.note.setWordWrap(True)
+        self.note.setToolTip("What the plot shows when the data has more than two inputs")
+        self.note.setStyleSheet("font-weight: bold;")
+        self.note.hide()
+        lay.addWidget(self.note)
+        self.empty = QLabel("No 2-D input plane for this data: every image is a point in a space of "
+                            "hundreds of pixels. See the Images panel for the network's answers.")
+        self.empty.setWordWrap(True)
+        self.empty.setAlignment(Qt.AlignCenter)
+        self.empty.setMargin(16)
+        self.empty.hide()
+        lay.addWidget(self.empty, 1)
+        self._axes = None
         self.plot = pg.PlotWidget()
         self.plot.setAspectLocked(True)
         self.plot.setMenuEnabled(False)
@@ -104,9 +118,37 @@ class BoundaryView(QWidget):
         m = float(np.abs(g).max()) if g is not None and g.size else 1.0
         return (-m, m)
 
+    def _show_plane(self, on: bool, snap: Snapshot) -> None:
+        if not on:
+            self.empty.setText(
+                "No 2-D input plane for this data: every image is a point in a space of "
+                f"{snap.sizes[0]} pixels. See the Images panel for the network's answers."
+                if snap.image_shape is not None else
+                "No 2-D input plane for this data: choose two plot columns when importing the CSV "
+                "to see a slice of the network's output.")
+        self.empty.setVisible(not on)
+        self.plot.setVisible(on)
+        for w in (self.show_test, self.discretize, self.legend):
+            w.setVisible(on)
+        note = snap.slice_note if on else ""
+        self.note.setText(note)
+        self.note.setVisible(bool(note))
+        axes = tuple(snap.axis_names) if on and snap.axis_names else None
+        if axes != self._axes:
+            self._axes = axes
+            self.plot.setLabel("bottom", axes[0] if axes else "")
+            self.plot.setLabel("left", axes[1] if axes else "")
+
     def update_snapshot(self, snap: Snapshot) -> None:
-        if snap is None or snap.grid_output is None:
+        if snap is None:
             return
+        if snap.grid_output is None or snap.extent is None:
+            self._snap = snap
+            self._show_plane(False, snap)
+            return
+        if self._snap is None or self.plot.isHidden() or snap.slice_note != self.note.text() \
+                or (tuple(snap.axis_names) if snap.axis_names else None) != self._axes:
+            self._show_plane(True, snap)
         self._snap = snap
         levels = self._levels(snap)
         out = snap.grid_output

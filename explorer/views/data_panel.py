@@ -5,7 +5,7 @@ import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
-                               QSlider, QToolButton, QVBoxLayout, QWidget)
+                               QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget)
 
 from ..state import AppState, FEATURES
 from ..theme import CLASS_COLOURS, LIGHT, NEGATIVE, POSITIVE, Theme
@@ -77,10 +77,30 @@ class DataPanel(QWidget):
             self.dataset_group.addButton(b)
             self.dataset_buttons[name] = b
             grid.addWidget(b, i // 4, i % 4)
+        row = (len(datasets.TWO_D_DATASETS) + 3) // 4
+        tips = {"digits": "digits: scikit-learn's 1,797 handwritten digits, 8×8 pixels (64 inputs, 10 classes)",
+                "mnist": "mnist: 70,000 handwritten digits, 28×28 pixels (784 inputs); needs the files "
+                         "(File › Open data folder)",
+                "fashion-mnist": "fashion-mnist: 70,000 clothing images, 28×28 pixels (784 inputs, 10 classes); "
+                                 "needs the files (File › Open data folder)"}
+        for i, name in enumerate(datasets.IMAGE_DATASETS):
+            b = QToolButton()
+            b.setCheckable(True)
+            b.setText(name)
+            b.setToolTip(tips[name])
+            b.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+            b.clicked.connect(lambda _c=False, n=name: self._propose(dataset=n))
+            self.dataset_group.addButton(b)
+            self.dataset_buttons[name] = b
+            grid.addWidget(b, row, i + (1 if i == 2 else 0), 1, 2 if i == 2 else 1)
+        self.data_note = QLabel("")
+        self.data_note.setWordWrap(True)
+        self.data_note.setToolTip("The data the network trains on")
+        grid.addWidget(self.data_note, row + 1, 0, 1, 4)
         lay.addWidget(box)
         self._draw_icons()
 
-        box2 = QGroupBox("Sampling")
+        box2 = self.sampling_box = QGroupBox("Sampling")
         g2 = QGridLayout(box2)
         self.noise = QSlider(Qt.Horizontal)
         self.noise.setRange(0, 50)
@@ -108,7 +128,7 @@ class DataPanel(QWidget):
         g2.addWidget(self.regenerate, 4, 0, 1, 2)
         lay.addWidget(box2)
 
-        box3 = QGroupBox("Features")
+        box3 = self.features_box = QGroupBox("Features")
         g3 = QGridLayout(box3)
         self.feature_buttons: dict[str, QToolButton] = {}
         for i, f in enumerate(FEATURES):
@@ -164,6 +184,22 @@ class DataPanel(QWidget):
         try:
             if state.dataset in self.dataset_buttons:
                 self.dataset_buttons[state.dataset].setChecked(True)
+            elif self.dataset_group.checkedButton() is not None:
+                self.dataset_group.setExclusive(False)
+                self.dataset_group.checkedButton().setChecked(False)
+                self.dataset_group.setExclusive(True)
+            plane = state.dataset not in ("digits", "mnist", "fashion-mnist", "csv")
+            self.sampling_box.setEnabled(plane or state.dataset == "digits")
+            self.noise.setEnabled(plane)
+            self.regenerate.setEnabled(plane)
+            self.features_box.setEnabled(plane or all(f in FEATURES for f in state.features))
+            if state.is_image:
+                self.data_note.setText(f"{state.dataset}: {state.n_inputs} pixel inputs, {state.dtype}")
+            elif state.dataset == "csv":
+                self.data_note.setText(f"a CSV table, {len(state.features)} input column"
+                                       f"{'s' if len(state.features) != 1 else ''} (File › Import CSV…)")
+            else:
+                self.data_note.setText("")
             self.noise.setValue(int(round(state.noise * 100)))
             self.ratio.setValue(int(round(state.train_ratio * 100)))
             for f, b in self.feature_buttons.items():
