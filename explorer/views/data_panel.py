@@ -192,7 +192,7 @@ class DataPanel(QWidget):
             self.sampling_box.setEnabled(plane or state.dataset == "digits")
             self.noise.setEnabled(plane)
             self.regenerate.setEnabled(plane)
-            self.features_box.setEnabled(plane or all(f in FEATURES for f in state.features))
+            self.features_box.setEnabled(plane or (state.dataset == "csv" and all(f in FEATURES for f in state.features)))
             if state.is_image:
                 self.data_note.setText(f"{state.dataset}: {state.n_inputs} pixel inputs, {state.dtype}")
             elif state.dataset == "csv":

@@ -23,6 +23,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineE
 from ..snapshot import Snapshot
 from ..state import MAX_HIDDEN_LAYERS, MAX_NEURONS
 from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme, rgb_hex
+from .graph_layout import network_layout
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -174,6 +175,9 @@ class NetworkGraphView(QWidget):
         self._bias_xy = np.zeros((0, 2))
         self._labels: list[pg.TextItem] = []
         self._headers: list[LayerHeader] = []
+        self._layouts = []                              # graph_layout.LayerLayout per column
+        self._shown: list[np.ndarray] = []              # per column, the neuron drawn in each slot
+        self._blocks: list = []                         # (frame, caption) of each collapsed column
         self._selected = None
         self._zoom = None
         self.show_gradients = False
@@ -270,19 +274,38 @@ class NetworkGraphView(QWidget):
             self._zoom.update_snapshot(snap)
         self.frames += 1
 
+    def slot(self, column: int, j: int) -> int:
+        """Where neuron j of a column is drawn; ValueError when a collapsed layer leaves it out."""
+        hits = np.flatnonzero(self._shown[column] == int(j))
+        if not hits.size:
+            raise ValueError(f"neuron {j} of layer {column} is not drawn (only the strongest of a wide layer are)")
+        return int(hits[0])
+
+    def _edge_index(self, l: int, j: int, k: int) -> int:
+        return self._edge_offsets[l] + self.slot(l + 1, j) * len(self._shown[l]) + self.slot(l, k)
+
+    @property
+    def n_items(self) -> int:
+        """Nodes and captions drawn (a 784-input network must not draw 784 nodes)."""
+        return sum(len(c) for c in self._node_items) + len(self._labels) + sum(f is not None for f, _ in self._blocks)
+
+    @property
+    def captions(self) -> list[str]:
+        return [lay.label for lay in self._layouts if lay.collapsed]
+
     def edge_center(self, l: int, j: int, k: int) -> QPointF:
         """Where edge W[l][j, k] is drawn (view coordinates); tests click it."""
-        i = self._edge_offsets[l] + j * self._sizes[l] + k
+        i = self._edge_index(l, j, k)
         x0, y0, x1, y1 = self._edge_xy[i]
         # a point a quarter of the way along, clear of the crossings in the middle
         return QPointF(x0 + 0.3 * (x1 - x0), y0 + 0.3 * (y1 - y0))
 
     def node_center(self, column: int, j: int) -> QPointF:
-        x, y, w, h = self._node_rects[column][j]
+        x, y, w, h = self._node_rects[column][self.slot(column, j)]
         return QPointF(x + w / 2, y + h / 2)
 
     def bias_center(self, l: int, j: int) -> QPointF:
-        i = sum(self._sizes[1:l + 1]) + j
+        i = sum(len(sh) for sh in self._shown[1:l + 1]) + self.slot(l + 1, j)
         return QPointF(*self._bias_xy[i])
 
     def view_to_widget(self, p: QPointF) -> QPoint:
@@ -322,6 +345,11 @@ class NetworkGraphView(QWidget):
                 self.vb.removeItem(it)
         for it in self._edge_items + self._labels:
             self.vb.removeItem(it)
+        for frame, caption in self._blocks:
+            if frame is not None:
+                self.vb.removeItem(frame)
+                self.vb.removeItem(caption)
+        self._blocks = []
         if self._bias_item is not None:
             self.vb.removeItem(self._bias_item)
         for h in self._headers:
@@ -333,13 +361,17 @@ class NetworkGraphView(QWidget):
         self._clear()
         self._sizes = list(snap.sizes)
         self._acts = list(snap.activations)
+        sel = self._selected
+        keep = {sel[1]: sel[2]} if sel is not None and sel[0] == "neuron" else None
+        self._layouts = network_layout(self._sizes, snap.weights, selected=keep)
+        self._shown = [np.asarray(lay.shown, dtype=np.int64) for lay in self._layouts]
         n_hidden = len(self._sizes) - 2
         self.layers_label.setText(f"{n_hidden} hidden layer{'s' if n_hidden != 1 else ''}")
         self.add_layer_btn.setEnabled(True)
         self.remove_layer_btn.setEnabled(True)
         for i in range(len(self._sizes)):
             col = []
-            for j in range(self._sizes[i]):
+            for _slot in range(len(self._shown[i])):
                 im = pg.ImageItem(axisOrder="row-major")
                 im.setLookupTable(self._lut)
                 im.setZValue(10)
@@ -354,10 +386,23 @@ class NetworkGraphView(QWidget):
         self._bias_item = pg.ScatterPlotItem(symbol="s", pxMode=True, pen=pg.mkPen(self.theme.plot_fg, width=0.5))
         self._bias_item.setZValue(20)
         self.vb.addItem(self._bias_item)
-        for j, name in enumerate(snap.features):
-            t = pg.TextItem(name, color=self.theme.text, anchor=(1, 0.5))
+        for j in self._shown[0]:
+            t = pg.TextItem(snap.features[j] if j < len(snap.features) else f"x{j}", color=self.theme.text,
+                            anchor=(1, 0.5))
             self.vb.addItem(t)
             self._labels.append(t)
+        for lay in self._layouts:
+            if not lay.collapsed:
+                self._blocks.append((None, None))
+                continue
+            frame = pg.QtWidgets.QGraphicsRectItem()
+            frame.setPen(pg.mkPen(self.theme.muted, width=1, style=Qt.DashLine))
+            frame.setZValue(0)
+            caption = pg.TextItem(lay.label.replace(" · ", "\n"), color=self.theme.text, anchor=(0.5, 0))
+            caption.setToolTip("A wide layer: only its strongest neurons (largest weights) are drawn")
+            self.vb.addItem(frame)
+            self.vb.addItem(caption)
+            self._blocks.append((frame, caption))
         from engine import HIDDEN_ACTIVATIONS, OUTPUT_ACTIVATIONS
         for i, n in enumerate(self._sizes):
             kind = "input" if i == 0 else ("output" if i == len(self._sizes) - 1 else "hidden")
@@ -378,14 +423,18 @@ class NetworkGraphView(QWidget):
         H = max(150, self.view.viewport().height())
         self.vb.setRange(xRange=(0, W), yRange=(0, H), padding=0)
         ncol = len(self._sizes)
-        n_max = max(self._sizes)
+        counts = [len(sh) for sh in self._shown]
+        collapsed = any(lay.collapsed for lay in self._layouts)
+        if collapsed:
+            H = H - 64                   # room for the blocks' captions below the nodes
+        n_max = max(counts)
         usable_w = W - LEFT_MARGIN - RIGHT_MARGIN
         col_w = usable_w / max(1, ncol - 1)
         s = min(64.0, (H - 16) / (n_max * 1.25), col_w * 0.45)
         s = max(6.0, s)
         step = min(s * 1.6, (H - 16 - s) / max(1, n_max - 1)) if n_max > 1 else s
         rects = []
-        for i, n in enumerate(self._sizes):
+        for i, n in enumerate(counts):
             cx = LEFT_MARGIN + i * col_w
             total = (n - 1) * step + s
             y0 = max(8.0, (H - total) / 2)
@@ -394,6 +443,14 @@ class NetworkGraphView(QWidget):
             for j, im in enumerate(self._node_items[i]):
                 im.setRect(QRectF(*r[j]))
         self._node_rects = rects
+        for i, (frame, caption) in enumerate(self._blocks):
+            if frame is None:
+                continue
+            r = rects[i]
+            x0, y0 = r[:, 0].min() - 6, r[:, 1].min() - 6
+            x1, y1 = (r[:, 0] + r[:, 2]).max() + 6, (r[:, 1] + r[:, 3]).max() + 6
+            frame.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
+            caption.setPos((x0 + x1) / 2, y1 + 2)
         for j, t in enumerate(self._labels):
             x, y, w, h = rects[0][j]
             t.setPos(x - 4, y + h / 2)
@@ -436,9 +493,11 @@ class NetworkGraphView(QWidget):
 
     # ------------------------------------------------------------------ per frame
     def _edge_values(self, snap: Snapshot):
-        if self.show_gradients and snap.has_step:
-            return np.concatenate([g.ravel() for g in snap.grad_weights])
-        return np.concatenate([w.ravel() for w in snap.weights])
+        mats = snap.grad_weights if self.show_gradients and snap.has_step else snap.weights
+        sh = self._shown
+        if len(sh) != len(mats) + 1:
+            return np.zeros(0)
+        return np.concatenate([m[np.ix_(sh[l + 1], sh[l])].ravel() for l, m in enumerate(mats)])
 
     def _update_values(self, snap: Snapshot) -> None:
         if len(self._node_rects) != len(self._sizes) or not self._sizes:
@@ -472,14 +531,14 @@ class NetworkGraphView(QWidget):
             m = max((float(np.abs(d).max()) for d in dz if d.size), default=0.0)
             m = m if m > 0 else 1.0
             for i in range(1, len(self._sizes)):
-                for j, im in enumerate(self._node_items[i]):
+                for j, im in zip(self._shown[i], self._node_items[i]):
                     im.setImage(np.full((1, 1), dz[i - 1][j], dtype=np.float32), levels=(-m, m), autoLevels=False)
             for j, im in enumerate(self._node_items[0]):
                 im.setImage(np.zeros((1, 1), np.float32), levels=(-1, 1), autoLevels=False)
             self.scale_label.setText(self.scale_label.text() + f" · nodes: max |mean dZ| = {fmt(m)}")
         else:
             if snap.input_images is not None:
-                for j, im in enumerate(self._node_items[0]):
+                for j, im in zip(self._shown[0], self._node_items[0]):
                     img = snap.input_images[j][::-1]
                     im.setImage(img, levels=levels_for("linear", img), autoLevels=False)
             for i in range(1, len(self._sizes)):
@@ -487,13 +546,13 @@ class NetworkGraphView(QWidget):
                 if acts is None:
                     continue
                 name = self._acts[i - 1]
-                for j, im in enumerate(self._node_items[i]):
+                for j, im in zip(self._shown[i], self._node_items[i]):
                     img = acts[j][::-1]
                     im.setImage(img, levels=levels_for(name, img), autoLevels=False)
         # biases
         if len(self._bias_xy):
-            bv = np.concatenate([(g if grads else b).ravel() for g, b in
-                                 zip(snap.grad_biases if grads else snap.biases, snap.biases)])
+            bv = np.concatenate([(g if grads else b)[self._shown[l + 1]].ravel() for l, (g, b) in
+                                 enumerate(zip(snap.grad_biases if grads else snap.biases, snap.biases))])
             bm = float(np.abs(bv).max()) if bv.size else 0.0
             bm = bm if bm > 0 else 1.0
             idx = np.clip(((bv / bm) * 0.5 + 0.5) * 255, 0, 255).astype(int)
@@ -518,14 +577,14 @@ class NetworkGraphView(QWidget):
             i = int(np.argmin(d))
             if d[i] <= self._bias_size * 0.75:
                 l = 0
-                while i >= self._sizes[l + 1]:
-                    i -= self._sizes[l + 1]
+                while i >= len(self._shown[l + 1]):
+                    i -= len(self._shown[l + 1])
                     l += 1
-                return ("bias", l, i, 0)
+                return ("bias", l, int(self._shown[l + 1][i]), 0)
         for c, r in enumerate(self._node_rects):
             inside = (x >= r[:, 0]) & (x <= r[:, 0] + r[:, 2]) & (y >= r[:, 1]) & (y <= r[:, 1] + r[:, 3])
             if inside.any():
-                return ("neuron", c, int(np.argmax(inside)), 0)
+                return ("neuron", c, int(self._shown[c][int(np.argmax(inside))]), 0)
         xy = self._edge_xy
         if len(xy):
             x0, y0, x1, y1 = xy[:, 0], xy[:, 1], xy[:, 2], xy[:, 3]
@@ -536,8 +595,8 @@ class NetworkGraphView(QWidget):
             if d[i] <= 4.0:
                 l = int(np.searchsorted(self._edge_offsets, i, side="right") - 1)
                 r = i - self._edge_offsets[l]
-                n_in = self._sizes[l]
-                return ("weight", l, r // n_in, r % n_in)
+                n_in = len(self._shown[l])
+                return ("weight", l, int(self._shown[l + 1][r // n_in]), int(self._shown[l][r % n_in]))
         return None
 
     def describe(self, hit) -> str:
@@ -606,6 +665,10 @@ class NetworkGraphView(QWidget):
 
     def select(self, kind: str, l: int, j: int, k: int = 0) -> None:
         self._selected = (kind, l, j, k)
+        if kind == "neuron" and self._snap is not None and 0 <= l < len(self._shown) \
+                and not np.any(self._shown[l] == j):
+            self._rebuild(self._snap)          # a wide layer: bring the selected neuron into view
+            self._selected = (kind, l, j, k)
         self.info.setText(self.describe(self._selected))
         self._update_selection_marker()
         self.selection_changed.emit(kind, l, j, k)
@@ -619,11 +682,11 @@ class NetworkGraphView(QWidget):
         kind, l, j, k = sel
         try:
             if kind == "weight":
-                i = self._edge_offsets[l] + j * self._sizes[l] + k
+                i = self._edge_index(l, j, k)
                 x0, y0, x1, y1 = self._edge_xy[i]
                 self._highlight.setData([x0, x1], [y0, y1])
             elif kind == "neuron":
-                x, y, w, h = self._node_rects[l][j]
+                x, y, w, h = self._node_rects[l][self.slot(l, j)]
                 self._node_box.setRect(QRectF(x - 2, y - 2, w + 4, h + 4))
                 self._node_box.show()
             elif kind == "bias":
@@ -631,7 +694,7 @@ class NetworkGraphView(QWidget):
                 s = self._bias_size
                 self._node_box.setRect(QRectF(c.x() - s / 2 - 2, c.y() - s / 2 - 2, s + 4, s + 4))
                 self._node_box.show()
-        except IndexError:
+        except (IndexError, ValueError):
             self._selected = None
 
     def _on_editor_accepted(self, value: float) -> None:
