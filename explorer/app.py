@@ -17,8 +17,25 @@ def wait_until(app, predicate, timeout: float) -> bool:
     return predicate()
 
 
+def _select_weight(win, app, select) -> bool:
+    """Select W^L[j, k] on the graph (L from 1) and wait for the panels that follow a selection."""
+    layer, j, k = select
+    sizes = win.snapshot.sizes if hasattr(win.snapshot, "sizes") else [w.shape[1] for w in win.snapshot.weights] + \
+        [win.snapshot.weights[-1].shape[0]]
+    if not (1 <= layer < len(sizes) and j < sizes[layer] and k < sizes[layer - 1]):
+        print(f"backprop-explorer: error: no weight W{layer}[{j},{k}] in a network of sizes {list(sizes)}",
+              file=sys.stderr)
+        return False
+    win.graph.select("weight", layer - 1, j, k)
+    panels = getattr(win, "phase_panels", None)
+    if panels is not None:
+        wait_until(app, lambda: panels.view is not None and panels.view.slice is not None
+                   and panels.cost_slice.view is panels.view, timeout=10)
+    return True
+
+
 def run_app(preset: str | None = None, steps: int = 0, screenshot: str | None = None,
-            size=(1400, 900), theme: str | None = None) -> int:
+            size=(1400, 900), theme: str | None = None, select=None) -> int:
     if screenshot:
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from PySide6.QtCore import QSettings
@@ -50,6 +67,8 @@ def run_app(preset: str | None = None, steps: int = 0, screenshot: str | None = 
     if not screenshot:
         return app.exec()
     ok = wait_until(app, lambda: win.snapshot is not None and win.snapshot.step >= steps, timeout=300)
+    if ok and select:
+        ok = _select_weight(win, app, select)
     wait_until(app, lambda: False, timeout=0.3)      # let the views settle and paint
     if not ok:
         print("backprop-explorer: error: training did not reach the requested step", file=sys.stderr)

@@ -499,6 +499,14 @@ class NetworkGraphView(QWidget):
             return np.zeros(0)
         return np.concatenate([m[np.ix_(sh[l + 1], sh[l])].ravel() for l, m in enumerate(mats)])
 
+    def _set_node_image(self, im, img, levels, column: int, slot: int) -> None:
+        """Show img in a node; ImageItem.setRect scales by the image's size, so the node's rect is
+        applied again whenever the size changes (heatmap ↔ the single value of the gradient view)."""
+        old = im.image
+        im.setImage(img, levels=levels, autoLevels=False)
+        if old is None or old.shape != img.shape:
+            im.setRect(QRectF(*self._node_rects[column][slot]))
+
     def _update_values(self, snap: Snapshot) -> None:
         if len(self._node_rects) != len(self._sizes) or not self._sizes:
             return
@@ -531,24 +539,24 @@ class NetworkGraphView(QWidget):
             m = max((float(np.abs(d).max()) for d in dz if d.size), default=0.0)
             m = m if m > 0 else 1.0
             for i in range(1, len(self._sizes)):
-                for j, im in zip(self._shown[i], self._node_items[i]):
-                    im.setImage(np.full((1, 1), dz[i - 1][j], dtype=np.float32), levels=(-m, m), autoLevels=False)
-            for j, im in enumerate(self._node_items[0]):
-                im.setImage(np.zeros((1, 1), np.float32), levels=(-1, 1), autoLevels=False)
+                for slot, (j, im) in enumerate(zip(self._shown[i], self._node_items[i])):
+                    self._set_node_image(im, np.full((1, 1), dz[i - 1][j], dtype=np.float32), (-m, m), i, slot)
+            for slot, im in enumerate(self._node_items[0]):
+                self._set_node_image(im, np.zeros((1, 1), np.float32), (-1, 1), 0, slot)
             self.scale_label.setText(self.scale_label.text() + f" · nodes: max |mean dZ| = {fmt(m)}")
         else:
             if snap.input_images is not None:
-                for j, im in zip(self._shown[0], self._node_items[0]):
+                for slot, (j, im) in enumerate(zip(self._shown[0], self._node_items[0])):
                     img = snap.input_images[j][::-1]
-                    im.setImage(img, levels=levels_for("linear", img), autoLevels=False)
+                    self._set_node_image(im, img, levels_for("linear", img), 0, slot)
             for i in range(1, len(self._sizes)):
                 acts = snap.grid_activations[i - 1] if i - 1 < len(snap.grid_activations) else None
                 if acts is None:
                     continue
                 name = self._acts[i - 1]
-                for j, im in zip(self._shown[i], self._node_items[i]):
+                for slot, (j, im) in enumerate(zip(self._shown[i], self._node_items[i])):
                     img = acts[j][::-1]
-                    im.setImage(img, levels=levels_for(name, img), autoLevels=False)
+                    self._set_node_image(im, img, levels_for(name, img), i, slot)
         # biases
         if len(self._bias_xy):
             bv = np.concatenate([(g if grads else b)[self._shown[l + 1]].ravel() for l, (g, b) in

@@ -1,0 +1,34 @@
+"""Each neuron's heatmap fills exactly its node on the graph, whatever the view shows."""
+import numpy as np
+
+
+def _image_rects(graph):
+    """(drawn rect, node rect) for every node image, in the graph's view coordinates."""
+    pairs = []
+    for column, items in enumerate(graph._node_items):
+        for slot, im in enumerate(items):
+            drawn = im.mapRectToParent(im.boundingRect())
+            pairs.append(((drawn.x(), drawn.y(), drawn.width(), drawn.height()),
+                          tuple(graph._node_rects[column][slot])))
+    return pairs
+
+
+def _assert_nodes_fill_their_rects(graph):
+    pairs = _image_rects(graph)
+    assert pairs, "the graph draws no neuron"
+    for drawn, node in pairs:
+        np.testing.assert_allclose(drawn, node, atol=1e-6)
+
+
+def test_heatmaps_fill_their_nodes_in_both_views(window, qtbot):
+    graph = window.graph
+    qtbot.waitUntil(lambda: all(im.image is not None for col in graph._node_items for im in col), timeout=10_000)
+    _assert_nodes_fill_their_rects(graph)
+    graph.grad_check.setChecked(True)            # the gradient view draws one value per node
+    window.post("step")
+    qtbot.waitUntil(lambda: window.snapshot.step >= 1 and graph._node_items[1][0].image.shape == (1, 1),
+                    timeout=10_000)
+    _assert_nodes_fill_their_rects(graph)
+    graph.grad_check.setChecked(False)           # and back to heatmaps
+    qtbot.waitUntil(lambda: graph._node_items[1][0].image.shape != (1, 1), timeout=10_000)
+    _assert_nodes_fill_their_rects(graph)
