@@ -497,10 +497,15 @@ class TrainingWorker(QObject):
             key = (state.dataset, state.data_dir, state.dtype, state.train_ratio, state.data_seed)
             if key not in self._image_cache:
                 self.status_changed.emit(f"Loading {state.dataset}…")
-                if state.dataset == "digits":
-                    data = datasets.load("digits", train_ratio=state.train_ratio, seed=state.data_seed, dtype=dtype)
-                else:
-                    data = datasets.load(state.dataset, data_dir=state.data_dir or None, dtype=dtype)
+                try:
+                    if state.dataset == "digits":
+                        data = datasets.load("digits", train_ratio=state.train_ratio, seed=state.data_seed,
+                                             dtype=dtype)
+                    else:
+                        data = datasets.load(state.dataset, data_dir=state.data_dir or None, dtype=dtype)
+                except datasets.DataError as exc:      # the current network and data stay as they are
+                    self.data_error.emit(str(exc))
+                    raise
                 self._image_cache = {key: data}          # keep one: MNIST is 200 MB in float32
             return self._image_cache[key]
         if state.dataset == "csv":
@@ -515,13 +520,8 @@ class TrainingWorker(QObject):
 
     def _build(self, state: AppState, keep_history: bool, data=None) -> None:
         from engine import Network
-        from engine.datasets import DataError
         if data is None:
-            try:
-                data = self._make_data(state)
-            except DataError as exc:        # the current network and data stay as they are
-                self.data_error.emit(str(exc))
-                raise
+            data = self._make_data(state)
         state = self._fit_output_to_data(state, data)
         net = Network([data.d, *state.hidden, data.n_out], hidden="tanh", output=state.output, loss=state.loss,
                       init=state.init, seed=state.seed, dtype=np.dtype(state.dtype))
