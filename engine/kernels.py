@@ -430,6 +430,9 @@ def update_params(opt, sizes, p_off, theta, grad, state, new_theta, new_state, h
     if opt == ADAM:
         hyper[STEP_SIZE] = hyper[LR] / (1.0 - hyper[BETA1] ** t)
         hyper[V_SCALE] = 1.0 / (1.0 - hyper[BETA2] ** t)
+    if hyper[L1] == 0 and hyper[L2] == 0:
+        # no regularisation: weights and biases update alike, in one pass over every parameter
+        return update(opt, theta, grad, state, new_theta, new_state, 0, theta.shape[0], hyper, False)
     ok = True
     for l in range(sizes.shape[0] - 1):
         w_lo = p_off[l]
