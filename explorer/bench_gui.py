@@ -20,17 +20,14 @@ GOALS = {"stall_p99_ms": 50.0, "stall_worst_ms": 100.0, "frames_per_second": 30.
 
 
 def headless_steps_per_second(state, seconds: float) -> float:
-    """The engine alone, same settings, trained in ~15 ms chunks like the worker does."""
-    from engine import Network, Trainer
-
+    """The engine alone with the network and data the window trains (built by the worker's own
+    code, so image presets run in float32 as in the app), in ~15 ms chunks like the worker."""
     from .worker import TrainingWorker
-    data = TrainingWorker._make_data(state)
-    net = Network(list(state.sizes), hidden=list(state.activations), output=state.output, loss=state.loss,
-                  init=state.init, seed=state.seed)
-    tr = Trainer(net, data, optimizer=state.optimizer, lr=state.lr, batch_size=state.batch_size,
-                 l1=state.l1, l2=state.l2, seed=state.seed)
+    builder = TrainingWorker(state)
+    builder._build(state, keep_history=False)
+    tr = builder.trainer
     tr.train(steps=10)
-    k, done = 100, 0
+    k, done = 10, 0
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < seconds:
         c0 = time.perf_counter()
@@ -71,6 +68,7 @@ def run(seconds: float = 5.0, preset: str | None = None, size=(1400, 900)) -> di
 
     # --- Step to pixels (paused) -------------------------------------------------------------
     from PySide6.QtCore import QEventLoop
+    spin(0.5)                    # the window's first full paint, before anyone could click Step
     latencies = []
     for _ in range(25):
         target = win.snapshot.step + 1

@@ -41,6 +41,18 @@ SHORTCUTS = [
 ]
 
 
+def cache_plot_axes(root) -> None:
+    """Keep every plot axis as a cached pixmap: pyqtgraph redraws an axis's tick labels on every
+    repaint of its view (about 2 ms each, several per Step), though most axes change rarely.
+    An axis that does change calls update(), which renews its cache."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QGraphicsItem
+    for view in root.findChildren(pg.GraphicsView):
+        for item in view.scene().items():
+            if isinstance(item, pg.AxisItem):
+                item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
+
+
 class MainWindow(QMainWindow):
     snapshot_shown = Signal(object)                    # Snapshot, after every view drew it
     selection_changed = Signal(str, int, int, int)     # kind, layer, j, k
@@ -126,6 +138,7 @@ class MainWindow(QMainWindow):
 
         from .phase_panels import install as install_phase_panels
         install_phase_panels(self)
+        cache_plot_axes(self)
 
         self.resize(1400, 900)
         if restore:
