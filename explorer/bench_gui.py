@@ -55,6 +55,8 @@ def run(seconds: float = 5.0, preset: str | None = None, size=(1400, 900)) -> di
     from .state import AppState, load_preset
 
     state = load_preset(preset) if preset else AppState()
+    # train at full speed for the whole measurement: a preset's "pause after N epochs" would stop it
+    state = state.replace(epochs=0)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     settings = QSettings(os.path.join(os.path.expanduser("~"), ".backprop-explorer-bench.ini"), QSettings.IniFormat)
     settings.clear()

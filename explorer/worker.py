@@ -21,6 +21,11 @@ from .snapshot import EditMarker, Snapshot, frozen, frozen_list
 from .state import AppState
 
 CHUNK_SECONDS = 0.015          # target duration of one training chunk while playing
+# A chunk holds at least this many steps, up to MAX_CHUNK_SECONDS: for big networks (MNIST) a
+# 15 ms chunk is a handful of steps, and each chunk's display step and snapshot would cost as
+# much as the training. Pause still answers within MAX_CHUNK_SECONDS.
+MIN_CHUNK_STEPS = 25
+MAX_CHUNK_SECONDS = 0.08
 PUBLISH_INTERVAL = 1.0 / 50.0  # at most this often, and only once the GUI took the last one
 IMAGE_RESULTS_INTERVAL = 0.5   # image views' predictions: at most this often while playing
 IMAGE_PAGE = 600               # test images sent to the image views (the first ones of the test set)
@@ -575,7 +580,8 @@ class TrainingWorker(QObject):
         if self._speed is None:
             # adapt the chunk so one takes ~CHUNK_SECONDS
             if dt > 0:
-                ideal = k * CHUNK_SECONDS / dt
+                target = min(MAX_CHUNK_SECONDS, max(CHUNK_SECONDS, MIN_CHUNK_STEPS * dt / k))
+                ideal = k * target / dt
                 self._chunk = int(max(1, min(200000, 0.5 * k + 0.5 * ideal)))
         now = time.perf_counter()
         if now - self._rate_t0 >= 0.5:

@@ -105,10 +105,12 @@ class EpochProgress(QProgressBar):
     """Progress through the current epoch with the time left, for data big enough to need it."""
 
     MIN_STEPS = 40            # shown when an epoch has at least this many steps (images, big tables)
+    PLAYING_INTERVAL = 0.2    # seconds between updates while training runs
 
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setRange(0, 1000)
+        self._last_update = 0.0
         self.setFixedWidth(330)
         self.setTextVisible(True)
         self.setToolTip("Progress through the current epoch (one pass over the training set) and the time "
@@ -121,8 +123,12 @@ class EpochProgress(QProgressBar):
         self.setVisible(show)
         if not show or spe <= 0:
             return
+        # QProgressBar repaints at once on every new value: a few times a second is enough to read
+        now = time.perf_counter()
+        if snap.playing and now - self._last_update < self.PLAYING_INTERVAL:
+            return
+        self._last_update = now
         done = snap.step % spe
-        self.setValue(int(1000 * done / spe))
         text = f"Epoch {snap.epoch + 1}: {done:,}/{spe:,} steps"
         if snap.target_epochs:
             text = f"Epoch {snap.epoch + 1} of {snap.target_epochs}: {done:,}/{spe:,} steps"
@@ -130,3 +136,4 @@ class EpochProgress(QProgressBar):
             left = (spe - done) / snap.steps_per_second
             text += f" · {format_seconds(left)} left"
         self.setFormat(text)
+        self.setValue(int(1000 * done / spe))

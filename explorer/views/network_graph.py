@@ -330,13 +330,18 @@ class NetworkGraphView(QWidget):
 
     # ------------------------------------------------------------------ building
     def _make_pens(self):
+        """One pen per sign × magnitude bucket: weak weights thin and faint, strong ones wide and
+        full. Faint is the colour mixed with the background rather than drawn with alpha: Qt
+        strokes wide translucent lines several times slower (the graph repaints every frame)."""
+        bg = QColor(self.theme.plot_bg)
         pens = []
         for sign in (0, 1):
             base = NEGATIVE if sign == 0 else POSITIVE
             for b in range(N_BUCKETS):
-                alpha = int(90 + 165 * b / (N_BUCKETS - 1))
-                width = 0.8 + 1.0 * b
-                pens.append(pg.mkPen(QColor(*base, alpha), width=width))
+                a = (90 + 165 * b / (N_BUCKETS - 1)) / 255
+                mixed = QColor(*(int(round(c * a + back * (1 - a)))
+                                 for c, back in zip(base, (bg.red(), bg.green(), bg.blue()))))
+                pens.append(pg.mkPen(mixed, width=0.8 + 1.0 * b))
         return pens
 
     def _clear(self) -> None:
