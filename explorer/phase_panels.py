@@ -124,6 +124,9 @@ class PhasePanels:
         window.add_panel("Gradient norms", self.grad_norms, Qt.BottomDockWidgetArea, visible=False)
         window.tabifyDockWidget(window.panel("Cost slice"), window.panel("Layer space"))
         window.tabifyDockWidget(window.panel("Layer space"), window.panel("Gradient norms"))
+        # enough height for a readable cost curve and a few lines of equations
+        window.resizeDocks([self.math_dock, window.panel("Cost slice")], [250, 250], Qt.Vertical)
+        window.resizeDocks([self.math_dock, window.panel("Cost slice")], [560, 840], Qt.Horizontal)
         window.panel("Cost slice").raise_()
         self.explanation = QLabel("")
         self.explanation.setWordWrap(True)

@@ -23,6 +23,8 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineE
 from ..snapshot import Snapshot
 from ..state import MAX_HIDDEN_LAYERS, MAX_NEURONS
 from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme, rgb_hex
+from engine.inspect import param_symbol
+
 from .graph_layout import network_layout
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -130,6 +132,8 @@ class LayerHeader(QWidget):
         text = {"input": f"{n} input{'s' if n != 1 else ''}", "hidden": f"{n} neuron{'s' if n != 1 else ''}",
                 "output": "output"}[kind]
         self.label.setText(text)
+        self._full_text, self._short_text = text, (str(n) if kind != "output" else text)
+        self.label.setToolTip(text)
         self.label.setAlignment(Qt.AlignCenter)
         row.addWidget(self.label)
         lay.addLayout(row)
@@ -143,6 +147,12 @@ class LayerHeader(QWidget):
             self.combo.activated.connect(lambda _i: graph.activation_requested.emit(layer, self.combo.currentText()))
             lay.addWidget(self.combo)
         self.adjustSize()
+
+    def fit_width(self, width: int) -> None:
+        """Show "8 neurons" where it fits, else just "8" (the tooltip keeps the words)."""
+        self.label.setText(self._full_text)
+        if self.sizeHint().width() > width:
+            self.label.setText(self._short_text)
 
 
 class NetworkGraphView(QWidget):
@@ -320,11 +330,11 @@ class NetworkGraphView(QWidget):
         if kind == "weight":
             value = float(snap.weights[l][j, k])
             pos = self.view_to_widget(self.edge_center(l, j, k))
-            what = f"W{l + 1}[{j},{k}]"
+            what = param_symbol(l, j, k, "W")
         else:
             value = float(snap.biases[l][j, 0])
             pos = self.view_to_widget(self.bias_center(l, j))
-            what = f"b{l + 1}[{j}]"
+            what = param_symbol(l, j, None, "b")
         self._editing = (kind, l, j, k)
         self.editor.open_at(pos + QPoint(8, 8), value, what)
 
@@ -433,14 +443,15 @@ class NetworkGraphView(QWidget):
         if collapsed:
             H = H - 64                   # room for the blocks' captions below the nodes
         n_max = max(counts)
-        usable_w = W - LEFT_MARGIN - RIGHT_MARGIN
+        left = self._left_margin()
+        usable_w = W - left - RIGHT_MARGIN
         col_w = usable_w / max(1, ncol - 1)
         s = min(64.0, (H - 16) / (n_max * 1.25), col_w * 0.45)
         s = max(6.0, s)
         step = min(s * 1.6, (H - 16 - s) / max(1, n_max - 1)) if n_max > 1 else s
         rects = []
         for i, n in enumerate(counts):
-            cx = LEFT_MARGIN + i * col_w
+            cx = left + i * col_w
             total = (n - 1) * step + s
             y0 = max(8.0, (H - total) / 2)
             r = np.array([[cx - s / 2, y0 + j * step, s, s] for j in range(n)], dtype=float)
@@ -480,13 +491,20 @@ class NetworkGraphView(QWidget):
         view_x = self.view.geometry().x() - self.header.geometry().x()
         for i, h in enumerate(self._headers):
             h.adjustSize()
-            cx = view_x + LEFT_MARGIN + i * col_w
+            cx = view_x + left + i * col_w
             w = min(h.sizeHint().width(), int(col_w * 0.95) if ncol > 1 else 200)
             w = max(w, 60)
+            h.fit_width(w)
             h.setGeometry(int(cx - w / 2), 0, int(w), HEADER_H)
         if self._snap is not None:
             self._update_values(self._snap)
         self._update_selection_marker()
+
+    def _left_margin(self) -> float:
+        """Room left of the input column for its labels (x1·x2, sin x1, …) and half a node."""
+        metrics = self.fontMetrics()
+        widest = max((metrics.horizontalAdvance(t.toPlainText()) for t in self._labels), default=0)
+        return max(LEFT_MARGIN, widest + 44)
 
     def resizeEvent(self, ev):
         super().resizeEvent(ev)
@@ -620,21 +638,22 @@ class NetworkGraphView(QWidget):
         kind, l, j, k = hit
         parts = []
         if kind == "weight":
-            parts.append(f"<b>W{l + 1}[{j},{k}]</b> (neuron {k} of layer {l} → neuron {j} of layer {l + 1})")
+            source = f"input {k + 1}" if l == 0 else f"neuron {k + 1} of layer {l}"
+            parts.append(f"<b>{param_symbol(l, j, k, 'W')}</b> ({source} → neuron {j + 1} of layer {l + 1})")
             parts.append(f"value {fmt(snap.weights[l][j, k])}")
             if snap.has_step:
                 parts.append(f"∂J/∂w {fmt(snap.grad_weights[l][j, k])}")
                 parts.append(f"last change {fmt(snap.weight_changes[l][j, k])}")
         elif kind == "bias":
-            parts.append(f"<b>b{l + 1}[{j}]</b> (bias of neuron {j} of layer {l + 1})")
+            parts.append(f"<b>{param_symbol(l, j, None, 'b')}</b> (bias of neuron {j + 1} of layer {l + 1})")
             parts.append(f"value {fmt(snap.biases[l][j, 0])}")
             if snap.has_step:
                 parts.append(f"∂J/∂b {fmt(snap.grad_biases[l][j, 0])}")
                 parts.append(f"last change {fmt(snap.bias_changes[l][j, 0])}")
         else:
             if l == 0:
-                return f"<b>input {snap.features[j]}</b> (x<sub>{j}</sub>), shown over the input plane"
-            parts.append(f"<b>neuron {j} of layer {l}</b> ({snap.activations[l - 1]})")
+                return f"<b>input {j + 1}: {snap.features[j]}</b>, shown over the input plane"
+            parts.append(f"<b>neuron {j + 1} of layer {l}</b> ({snap.activations[l - 1]})")
             parts.append(f"bias {fmt(snap.biases[l - 1][j, 0])}")
             if snap.has_step:
                 parts.append(f"mean dZ {fmt(snap.mean_dz[l - 1][j])}")

@@ -125,7 +125,7 @@ def test_clicking_an_edge_and_typing_a_value_sets_that_weight(window, qtbot):
     pos = g.view_to_widget(g.edge_center(1, 0, 2))
     qtbot.mouseClick(g.view.viewport(), Qt.LeftButton, pos=pos)
     assert g.editor.isVisible()
-    assert g.editor.placeholderText() == "W2[0,2]"
+    assert g.editor.placeholderText() == "W²₁‚₃"          # layer 2, neuron 1, input 3: counted from 1
     g.editor.selectAll()
     qtbot.keyClicks(g.editor, "0.75")
     qtbot.keyClick(g.editor, Qt.Key_Return)
@@ -138,7 +138,7 @@ def test_clicking_a_bias_and_typing_a_value_sets_that_bias(window, qtbot):
     g = window.graph
     pos = g.view_to_widget(g.bias_center(2, 0))      # the output's bias
     qtbot.mouseClick(g.view.viewport(), Qt.LeftButton, pos=pos)
-    assert g.editor.isVisible() and g.editor.placeholderText() == "b3[0]"
+    assert g.editor.isVisible() and g.editor.placeholderText() == "b³₁"    # layer 3, neuron 1
     g.editor.selectAll()
     qtbot.keyClicks(g.editor, "-1.5")
     qtbot.keyClick(g.editor, Qt.Key_Return)
