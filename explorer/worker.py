@@ -269,7 +269,7 @@ class TrainingWorker(QObject):
                 self.trainer.train(steps=todo)
                 done += todo
             if i < pieces:
-                ev = self.trainer.evaluate()
+                ev = self._evaluate(force=True)      # a sample of big data sets, as while playing
                 self._record_history(int(self.trainer.steps), float(ev["train_loss"]),
                                      float(ev["test_loss"]) if ev["test_loss"] is not None else float("nan"))
         self._last_result = self.trainer.step()

@@ -526,8 +526,11 @@ class ImageViewsPanel(QWidget):
         bar.addWidget(self.next_button)
         bar.addWidget(self.strongest)
         bar.addStretch(1)
-        bar.addWidget(self.summary)
         lay.addLayout(bar)
+        # its own line, wrapped: a long summary must not force the whole window wider
+        self.summary.setWordWrap(True)
+        self.summary.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
+        lay.addWidget(self.summary)
         split = QSplitter(Qt.Horizontal)
         self.tabs = QTabWidget()
         self.tabs.setToolTip("Views of the network's answers on the test images")
