@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QPainter, QPen
+from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
                                QSplitter, QTabWidget, QVBoxLayout, QWidget)
 
@@ -195,6 +195,16 @@ class TestImageGrid(_Painted):
             text += f" → {r.class_names[int(r.labels[i])]}"
         return text
 
+    def fitted_caption(self, i: int, width: float, metrics) -> str:
+        """The longest caption that fits the cell: the guess, its confidence and the true class; then
+        without the true class; then the confidence alone (hover or select an image for the rest)."""
+        r = self.results
+        pred, conf = int(r.predicted[i]), r.confidence[i]
+        for text in (self.caption(i), f"{r.class_names[pred]} {conf:.0%}", f"{conf:.0%}"):
+            if metrics.horizontalAdvance(text) <= width - 2:
+                return text
+        return f"{conf:.0%}"
+
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), self._base_colour())
@@ -211,6 +221,7 @@ class TestImageGrid(_Painted):
         cap_h = max(11.0, min(16.0, ch * 0.2))
         font.setPixelSize(int(cap_h * 0.8))
         p.setFont(font)
+        metrics = QFontMetrics(font)
         side = max(4.0, min(cw - 6, ch - cap_h - 6))
         for n, i in enumerate(vis):
             c, rr = n % cols, n // cols
@@ -225,7 +236,7 @@ class TestImageGrid(_Painted):
                 p.drawRect(target.adjusted(-1, -1, 1, 1))
             p.setPen(WRONG if wrong else self._text_colour())
             p.drawText(QRectF(c * cw, y0 + side + 1, cw, cap_h), Qt.AlignHCenter | Qt.AlignTop,
-                       self.caption(int(i)))
+                       self.fitted_caption(int(i), cw, metrics))
             self._cells.append((QRectF(c * cw, rr * ch, cw, ch), int(i)))
         p.end()
 

@@ -132,3 +132,16 @@ def test_mismatched_results_are_refused():
         ImageResults(np.zeros((3, 2, 2)), np.zeros(2, int), np.zeros((2, 3)), ("a", "b"))
     with pytest.raises(ValueError, match="not an image"):
         compute_results(Network([2, 1]), datasets.make("circle", n=20))
+
+
+def test_captions_shorten_to_fit_narrow_cells(qtbot, tiny):
+    from PySide6.QtGui import QFontMetrics
+    net, data = tiny
+    panel = ImageViewsPanel()
+    qtbot.addWidget(panel)
+    panel.set_results(compute_results(net, data, step=3))
+    grid = panel.grid
+    metrics = QFontMetrics(grid.font())
+    assert grid.fitted_caption(3, 1000, metrics) == "right 100% → left"           # room for everything
+    assert grid.fitted_caption(3, metrics.horizontalAdvance("right 100%") + 4, metrics) == "right 100%"
+    assert grid.fitted_caption(3, 10, metrics) == "100%"                        # the confidence at least
