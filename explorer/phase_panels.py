@@ -14,6 +14,7 @@ from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QPen
 from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from . import presets as preset_mod
+from .views.compare import ComparePanel
 from .views.cost_slice import CostSliceView
 from .views.layer_space import LayerSpaceView
 from .views.math_panel import MathPanel, num
@@ -127,6 +128,11 @@ class PhasePanels:
         # enough height for a readable cost curve and a few lines of equations
         window.resizeDocks([self.math_dock, window.panel("Cost slice")], [250, 250], Qt.Vertical)
         window.resizeDocks([self.math_dock, window.panel("Cost slice")], [560, 840], Qt.Horizontal)
+        self.compare = ComparePanel(theme=window.theme)
+        # under the main network's Output, so the two boundaries are seen together
+        self.compare_dock = window.add_panel("Compare", self.compare, Qt.RightDockWidgetArea, visible=False)
+        window.tabifyDockWidget(window.panel("Loss"), self.compare_dock)
+        self.compare.stop_requested.connect(self.stop_comparing)
         window.panel("Cost slice").raise_()
         self.explanation = QLabel("")
         self.explanation.setWordWrap(True)
@@ -141,6 +147,7 @@ class PhasePanels:
         lay.addWidget(self.restore_button)
         lay.addStretch(1)
         self.lesson_dock = window.add_panel("Lesson", box, Qt.LeftDockWidgetArea, visible=False)
+        window.tabifyDockWidget(window.panel("Data"), self.lesson_dock)   # room to read the explanation
 
         def action(text, tip, key, slot):
             a = QAction(text, window)
@@ -206,9 +213,12 @@ class PhasePanels:
         self.preset = preset
         self.explanation.setText(f"<b>{preset.title}</b><br>{preset.explanation}")
         self.lesson_dock.setVisible(True)
+        self.lesson_dock.raise_()
+        self.window.resizeDocks([self.math_dock, self.window.panel("Cost slice")], [250, 250], Qt.Vertical)
         self.restore_button.setVisible(False)
         self.last_good = None
         self.post("preset", preset)
+        self._compare_with(preset.hints.get("compare"))
         select = preset.hints.get("select")
         if select:
             self.window.graph._selected = tuple(select)
@@ -216,6 +226,19 @@ class PhasePanels:
         if preset.hints.get("show") == "gradient_norms":
             self.window.panel("Gradient norms").setVisible(True)
             self.window.panel("Gradient norms").raise_()
+
+    def _compare_with(self, name) -> None:
+        """Train the preset named `name` beside the lesson's network (or stop any comparison)."""
+        other = next((p for p in self.presets if p.name == name), None) if name else None
+        if other is None:
+            self.window.post("compare", None, "")
+            return
+        self.window.post("compare", other.state, other.title)
+        self.compare_dock.setVisible(True)
+        self.compare_dock.raise_()
+
+    def stop_comparing(self) -> None:
+        self.window.post("compare", None, "")
 
     def _on_diverged(self, text: str) -> None:
         self.explanation.setText(f"<b style='color:#d93025;'>Training diverged.</b> {text}<br>"

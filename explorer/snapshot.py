@@ -68,6 +68,11 @@ class Snapshot:
     history_test: np.ndarray | None = None
     markers: tuple = ()               # EditMarker
 
+    # a second network trained beside this one (a lesson's comparison), as a Snapshot of its own
+    compare: "Snapshot | None" = None
+    compare_title: str = ""
+    compare_note: str = ""            # why the comparison stopped (it diverged), else ""
+
     # the input plane: grids computed by engine.grid.evaluate on the worker
     extent: tuple | None = None       # (xmin, xmax, ymin, ymax)
     grid_xs: np.ndarray | None = None

@@ -80,6 +80,12 @@ class TrainingWorker(QObject):
         self._image_results_at = 0.0
         self._eval = None                  # (step, data_version, arch_version, time, evaluation)
         self._means = None                 # (data_version, training means of the inputs)
+        # a second network trained beside the main one, on the same data, step for step (a lesson's
+        # comparison): (AppState, title), its Trainer, the main step it started at, and why it stopped
+        self._compare = None
+        self._compare_trainer = None
+        self._compare_offset = 0
+        self._compare_note = ""
         self._epoch_goal = None            # pause at this step (the state's epochs), None: no goal
         self._chunk = 1
         self._rate_t0 = time.perf_counter()
@@ -493,6 +499,65 @@ class TrainingWorker(QObject):
         self._markers.append(EditMarker(int(self.trainer.steps), text))
 
     # ------------------------------------------------------------------ building
+    def _cmd_compare(self, state: AppState | None = None, title: str = "") -> bool:
+        """Train a second network (state's layers, activations and optimizer) beside the main one,
+        on the same data and step for step, so a lesson can show two networks side by side.
+        None stops it."""
+        self._compare = None if state is None else (state, str(title))
+        self._compare_trainer = None
+        if state is not None:
+            self._start_compare()
+        return True
+
+    def _start_compare(self) -> None:
+        from engine import Network, Trainer
+        state, _title = self._compare
+        data = self.data
+        self._compare_note = ""
+        if data is None or data.image_shape is not None or data.points_train is None:
+            self._compare_trainer = None
+            self._compare_note = "a comparison needs data on a 2-D plane"
+            return
+        s = self._fit_output_to_data(state, data)
+        net = Network([data.d, *s.hidden, data.n_out], hidden="tanh", output=s.output, loss=s.loss,
+                      init=s.init, seed=s.seed, dtype=np.dtype(self._state.dtype))
+        for l, act in enumerate(s.activations):
+            net.set_activation(l, act)
+        self._compare_trainer = Trainer(net, data, optimizer=s.optimizer, lr=s.lr,
+                                        batch_size=min(s.batch_size, data.m_train), l2=s.l2, l1=s.l1,
+                                        seed=s.seed, momentum=s.momentum)
+        self._compare_offset = int(self.trainer.steps)
+
+    def _with_comparison(self, snap: Snapshot) -> Snapshot:
+        """snap with the comparison network caught up to the main one's step and drawn the same way."""
+        from dataclasses import replace
+
+        from engine import TrainingDiverged
+        cmp = self._compare_trainer
+        behind = int(self.trainer.steps) - self._compare_offset - cmp.steps
+        if behind > 0 and not self._compare_note:
+            try:
+                cmp.train(steps=behind)
+            except TrainingDiverged as exc:
+                self._compare_note = str(exc)
+        plane = self._plane(cmp.net, self.data)
+        if plane is None:
+            return snap
+        extent, xs, ys, g_out, g_acts, _inputs, _note = plane
+        ev = cmp.evaluate()
+        nan = float("nan")
+        other = replace(
+            snap, step=int(cmp.steps), epoch=int(cmp.epoch), sizes=tuple(int(n) for n in cmp.net.sizes),
+            activations=tuple(cmp.net.activations), weights=frozen_list(cmp.net.weights),
+            biases=frozen_list(cmp.net.biases), grad_weights=(), grad_biases=(), mean_dz=(), weight_changes=(),
+            bias_changes=(), optimizer_state={}, train_loss=float(ev["train_loss"]),
+            test_loss=nan if ev["test_loss"] is None else float(ev["test_loss"]),
+            train_accuracy=ev["train_accuracy"], test_accuracy=ev["test_accuracy"],
+            grid_output=frozen(np.asarray(g_out, dtype=np.float32)),
+            grid_activations=tuple(frozen(np.asarray(a, dtype=np.float32)) for a in g_acts),
+            compare=None)
+        return replace(snap, compare=other, compare_title=self._compare[1], compare_note=self._compare_note)
+
     def _make_data(self, state: AppState):
         """The Dataset a state describes. Image sets are loaded once (engine.datasets.load) and kept;
         a missing MNIST folder raises DatasetNotFound, whose message says where to put the files."""
@@ -544,6 +609,8 @@ class TrainingWorker(QObject):
         self._eval = None
         self._chunk = 1                 # a new network: size the chunks afresh (short for big ones)
         self._epoch_goal = None
+        if self._compare is not None:
+            self._start_compare()       # new data or new weights: the comparison starts again with them
         if not keep_history:
             self._markers = []
             self._hist_steps, self._hist_train, self._hist_test = [], [], []
@@ -787,7 +854,7 @@ class TrainingWorker(QObject):
             lt = frozen(getattr(data, "labels_train", None))
             ls = frozen(getattr(data, "labels_test", None))
         self._serial += 1
-        return Snapshot(
+        snap = Snapshot(
             serial=self._serial, state=self._state, step=int(tr.steps), epoch=int(tr.epoch),
             playing=self._playing, steps_per_second=float(self._steps_per_second),
             sizes=tuple(int(s) for s in net.sizes), activations=tuple(net.activations),
@@ -818,3 +885,6 @@ class TrainingWorker(QObject):
             image_results=self._results_for_images(force),
             steps_per_epoch=int(tr.steps_per_epoch), target_epochs=int(self._state.epochs),
         )
+        if self._compare_trainer is not None:
+            snap = self._with_comparison(snap)
+        return snap

@@ -1,0 +1,44 @@
+"""A lesson trains a second network beside the main one, on the same data and step for step."""
+import numpy as np
+
+
+def _open(window, qtbot, name):
+    pp = window.phase_panels
+    preset = next(p for p in pp.presets if p.name == name)
+    pp.open_preset(preset)
+    qtbot.waitUntil(lambda: window.snapshot.compare is not None and tuple(window.snapshot.sizes) == tuple(preset.state.sizes),
+                    timeout=20_000)
+    return pp
+
+
+def test_linear_network_and_its_relu_twin_train_side_by_side(window, qtbot):
+    pp = _open(window, qtbot, "all-linear-deep")
+    assert pp.compare_dock.isVisible()
+    window.post("train", 3000)
+    qtbot.waitUntil(lambda: window.snapshot.step >= 3000 and window.snapshot.compare.step == window.snapshot.step,
+                    timeout=60_000)
+    snap = window.snapshot
+    other = snap.compare
+    assert set(snap.activations[:-1]) == {"linear"} and set(other.activations[:-1]) == {"relu"}
+    assert other.sizes == snap.sizes                               # the same network but for the activation
+    np.testing.assert_array_equal(other.points_train, snap.points_train)          # on the same data
+    assert snap.test_accuracy < 0.75 < 0.85 < other.test_accuracy  # a straight line cannot separate a circle
+    qtbot.waitUntil(lambda: pp.compare.boundary.image.image is not None, timeout=5_000)
+    shown = pp.compare.boundary.image.image
+    assert shown.shape[-2:] == other.grid_output.shape[-2:]
+    assert "test accuracy" in pp.compare.title.text() and "relu" in pp.compare.title.text()
+
+
+def test_stop_comparing_and_a_lesson_without_comparison(window, qtbot):
+    pp = _open(window, qtbot, "deep-relu")
+    pp.compare.stop_button.click()
+    qtbot.waitUntil(lambda: window.snapshot.compare is None, timeout=10_000)
+    window.post("step")
+    qtbot.waitUntil(lambda: window.snapshot.step >= 1, timeout=10_000)
+    assert window.snapshot.compare is None
+    assert pp.compare.empty.isVisible() and not pp.compare.boundary.isVisible()
+    _open(window, qtbot, "all-linear-deep")
+    zero = next(p for p in pp.presets if p.name == "zero-init")
+    pp.open_preset(zero)                                           # no "compare": the comparison stops
+    qtbot.waitUntil(lambda: window.snapshot.compare is None and tuple(window.snapshot.sizes) == tuple(zero.state.sizes),
+                    timeout=20_000)
