@@ -67,6 +67,7 @@ class MainWindow(QMainWindow):
         self.theme = THEMES.get(str(self.settings.value("theme", "light")), THEMES["light"])
         self._views: list = []
         self._panels: dict[str, QDockWidget] = {}
+        self._docks_fitted = False
         self._snapshot: Snapshot | None = None
         self._shown_serial = -1
         self._playing = False
@@ -223,7 +224,7 @@ class MainWindow(QMainWindow):
         self.counter = QLabel("Step 0 · Epoch 0")
         self.counter.setToolTip("Steps done (one mini-batch each) and completed epochs (passes over the training set)")
         self.counter.setMinimumWidth(150)
-        self.counter.setStyleSheet("font-weight: bold; padding: 0 8px;")
+        self.counter.setStyleSheet(f"font-weight: bold; padding: 0 8px; color: {self.theme.text};")
         tb.addWidget(self.counter)
         tb.addSeparator()
         self.controls = TrainingControls(self)
@@ -459,6 +460,20 @@ class MainWindow(QMainWindow):
         self.show_message(f"Screenshot saved to {path}" if ok else f"Could not save {path}", error=not ok)
         return ok
 
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if not self._docks_fitted:
+            # dock sizes given before the first show do not always survive Qt's first layout
+            self._docks_fitted = True
+            QTimer.singleShot(0, self.fit_docks)
+
+    def fit_docks(self) -> None:
+        """The default panel sizes: the graph in the middle, room to read the bottom panels."""
+        self.resizeDocks([self._panels["Data"], self._panels["Output"]], [250, 380], Qt.Horizontal)
+        self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
+        if "Math" in self._panels and "Cost slice" in self._panels:
+            self.resizeDocks([self._panels["Math"], self._panels["Cost slice"]], [250, 250], Qt.Vertical)
+
     def _on_shortcuts_triggered(self) -> None:
         rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
@@ -472,6 +487,8 @@ class MainWindow(QMainWindow):
     def set_theme(self, name: str) -> None:
         self.theme = THEMES[name]
         apply_palette(QApplication.instance(), self.theme)
+        # a style sheet keeps the colours of the palette it was first polished with: restate them
+        self.counter.setStyleSheet(f"font-weight: bold; padding: 0 8px; color: {self.theme.text};")
         for v in self._views:
             if hasattr(v, "apply_theme"):
                 v.apply_theme(self.theme)
