@@ -387,7 +387,15 @@ def gradient_norms(grads):
     dW = getattr(grads, "dW", None)
     if dW is None:
         raise ValueError("grads must be the Gradients of net.backward (with .dW)")
-    return np.array([float(np.sqrt(np.sum(np.asarray(g, dtype=np.float64) ** 2))) for g in dW])
+    return np.array([_frobenius(np.asarray(g, dtype=np.float64)) for g in dW])
+
+
+def _frobenius(g):
+    """‖g‖ without overflow for huge entries (a diverging run): scale by the largest first."""
+    top = float(np.max(np.abs(g))) if g.size else 0.0
+    if top == 0.0 or not np.isfinite(top):
+        return top
+    return top * float(np.sqrt(np.sum((g / top) ** 2)))
 
 
 # ----- the next update ---------------------------------------------------------------------------

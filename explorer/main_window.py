@@ -55,6 +55,7 @@ def cache_plot_axes(root) -> None:
 
 class MainWindow(QMainWindow):
     snapshot_shown = Signal(object)                    # Snapshot, after every view drew it
+    training_diverged = Signal(str)                    # the worker stopped a diverging run (GUI thread)
     selection_changed = Signal(str, int, int, int)     # kind, layer, j, k
     state_changed = Signal(object)                     # the AppState the worker now runs with
 
@@ -129,7 +130,9 @@ class MainWindow(QMainWindow):
         self.worker.diverged.connect(self._on_diverged)
         self.worker.ready.connect(self._on_worker_ready)
         self.worker.data_error.connect(self._on_data_error)
-        self.worker.epochs_done.connect(lambda _e: self._set_playing(False))
+        # bound methods of this window, so Qt runs them in the GUI thread (a lambda or a plain Python
+        # object would run in the worker's thread and touch widgets from there)
+        self.worker.epochs_done.connect(self._on_epochs_done)
         self.thread = self.worker.start()
 
         self.frame_timer = QTimer(self)
@@ -310,6 +313,10 @@ class MainWindow(QMainWindow):
     def _on_diverged(self, text: str) -> None:
         self._set_playing(False)
         self.show_message(text, error=True)
+        self.training_diverged.emit(text)
+
+    def _on_epochs_done(self, _epoch: int) -> None:
+        self._set_playing(False)
 
     def _on_worker_ready(self) -> None:
         pass

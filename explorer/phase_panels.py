@@ -183,7 +183,7 @@ class PhasePanels:
         self.cost_slice.unpin_requested.connect(lambda: self.post("second", None))
         window.selection_changed.connect(self._on_selection_changed)
         window.snapshot_shown.connect(self._on_snapshot_shown)
-        window.worker.diverged.connect(self._on_diverged)
+        window.training_diverged.connect(self._on_diverged)     # re-emitted in the GUI thread
         window.add_view(self)
 
     # ----------------------------------------------------------------- commands

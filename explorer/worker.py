@@ -694,8 +694,7 @@ class TrainingWorker(QObject):
         msg = (f"Training diverged at step {step:,} (the cost or a weight became infinite); "
                f"paused with the last good weights. Try a smaller learning rate.")
         self._mark("diverged")
-        self.diverged.emit(msg)
-        self.status_changed.emit(msg)
+        self.diverged.emit(msg)             # the window shows it as an error in the status bar
 
     # ------------------------------------------------------------------ snapshots
     @staticmethod
@@ -818,6 +817,10 @@ class TrainingWorker(QObject):
         return self._image_results
 
     def _make_snapshot(self, force: bool = True) -> Snapshot:
+        with np.errstate(over="ignore"):    # a diverging run's huge values are drawn as ±inf
+            return self._snapshot(force)
+
+    def _snapshot(self, force: bool) -> Snapshot:
         tr, net, data = self.trainer, self.trainer.net, self.data
         ev = self._evaluate(force)
         nan = float("nan")

@@ -1,0 +1,28 @@
+"""Training that diverges stops, says so, keeps finite weights, and offers the last good ones back."""
+import numpy as np
+
+
+def test_diverging_lesson_stops_says_so_and_restores_the_last_good_weights(window, qtbot):
+    pp = window.phase_panels
+    preset = next(p for p in pp.presets if p.name == "diverging-lr")
+    pp.open_preset(preset)
+    qtbot.waitUntil(lambda: window.snapshot.state.lr == preset.state.lr and window.snapshot.step == 0,
+                    timeout=20_000)
+    window.play()
+    qtbot.waitUntil(lambda: "diverged" in window.last_message, timeout=30_000)
+    qtbot.waitUntil(lambda: not window.snapshot.playing, timeout=10_000)
+    assert "last good weights" in window.last_message and "smaller learning rate" in window.last_message
+    assert "color: #d93025" in window.status_label.styleSheet()            # said as an error
+    net = window.worker.trainer.net
+    assert all(np.all(np.isfinite(w)) for w in net.weights)                # no NaN was kept
+    step = window.snapshot.step
+    window.show_message("")
+    window.post("step")                                                    # it stays stopped: the next
+    qtbot.waitUntil(lambda: "diverged" in window.last_message, timeout=10_000)   # step diverges again
+    assert window.worker.trainer.steps == step
+    assert pp.restore_button.isVisible()
+    good_weights = [np.array(w) for w in pp.last_good[0]]
+    pp.restore_button.click()
+    qtbot.waitUntil(lambda: all(np.array_equal(a, b) for a, b in zip(window.worker.trainer.net.weights,
+                                                                       good_weights)), timeout=10_000)
+    assert not pp.restore_button.isVisible()
