@@ -71,5 +71,13 @@ def apply_palette(app: QApplication, theme: Theme) -> None:
     app.setPalette(pal)
 
 
+def style_plot(plot, theme: Theme) -> None:
+    """A pyqtgraph PlotWidget in the theme's plot colours (background, axes and their labels)."""
+    plot.setBackground(theme.plot_bg)
+    for ax in ("left", "bottom"):
+        plot.getAxis(ax).setPen(theme.plot_fg)
+        plot.getAxis(ax).setTextPen(theme.plot_fg)
+
+
 def rgb_hex(rgb) -> str:
     return "#%02x%02x%02x" % tuple(int(c) for c in rgb[:3])

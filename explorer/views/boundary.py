@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..snapshot import Snapshot
-from ..theme import CLASS_COLOURS, LIGHT, Theme
+from ..theme import CLASS_COLOURS, LIGHT, Theme, style_plot
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -74,10 +74,7 @@ class BoundaryView(QWidget):
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self.plot.setBackground(theme.plot_bg)
-        for ax in ("left", "bottom"):
-            self.plot.getAxis(ax).setPen(theme.plot_fg)
-            self.plot.getAxis(ax).setTextPen(theme.plot_fg)
+        style_plot(self.plot, theme)
         self._lut = theme.diverging_lut()
         # the plane is drawn paler than the points, so a point on its own class's side stays visible
         mid = np.array(theme.mid, np.float32)

@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
-from ..theme import LIGHT, Theme
+from ..theme import LIGHT, Theme, style_plot
 from .math_panel import num
 
 PATH_MAX = 2000
@@ -76,10 +76,7 @@ class CostSliceView(QWidget):
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
         for p in (self.plot, self.plot2):
-            p.setBackground(theme.plot_bg)
-            for ax in ("left", "bottom"):
-                p.getAxis(ax).setPen(theme.plot_fg)
-                p.getAxis(ax).setTextPen(theme.plot_fg)
+            style_plot(p, theme)
 
     def update_snapshot(self, snap) -> None:
         """Record the path of the two selected weights as training moves them."""

@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..snapshot import Snapshot
-from ..theme import LIGHT, Theme
+from ..theme import LIGHT, Theme, style_plot
 from .network_graph import fmt
 
 
@@ -52,10 +52,7 @@ class LossPlotView(QWidget):
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
-        self.plot.setBackground(theme.plot_bg)
-        for ax in ("left", "bottom"):
-            self.plot.getAxis(ax).setPen(theme.plot_fg)
-            self.plot.getAxis(ax).setTextPen(theme.plot_fg)
+        style_plot(self.plot, theme)
         for it in self._marker_items:
             it.setPen(pg.mkPen(theme.muted, width=1, style=pg.QtCore.Qt.DashLine))
 
