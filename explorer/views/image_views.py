@@ -39,6 +39,7 @@ class ImageResults:
     class_names: tuple
     weights0: np.ndarray | None = None
     step: int = 0
+    test_total: int = 0          # the size of the whole test set, when these are only its first images
 
     def __post_init__(self):
         m = self.images.shape[0]
@@ -85,7 +86,7 @@ def compute_results(net, data, step: int = 0, limit: int | None = None) -> Image
     labels = data.labels_test if limit is None else data.labels_test[:limit]
     w0 = np.array(net.weights[0], dtype=np.float32) if net.sizes[0] == h * w else None
     return ImageResults(images, np.asarray(labels, dtype=np.int64), np.asarray(probs), tuple(data.class_names),
-                        w0, int(step))
+                        w0, int(step), int(data.m_test))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -635,5 +636,8 @@ class ImageViewsPanel(QWidget):
         self.page_label.setText(f"page {self.grid.page + 1}/{self.grid.n_pages} · {n} images{what}")
         self.prev_button.setEnabled(self.grid.page > 0)
         self.next_button.setEnabled(self.grid.page < self.grid.n_pages - 1)
+        subset = ""
+        if r is not None and r.test_total > len(r.labels):
+            subset = f" on the first {len(r.labels):,} of {r.test_total:,} test images"
         self.summary.setText("" if r is None else
-                             f"test accuracy {r.accuracy:.1%} · {r.wrong.size} wrong · step {r.step}")
+                             f"test accuracy {r.accuracy:.1%}{subset} · {r.wrong.size} wrong · step {r.step}")

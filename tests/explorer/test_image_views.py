@@ -145,3 +145,13 @@ def test_captions_shorten_to_fit_narrow_cells(qtbot, tiny):
     assert grid.fitted_caption(3, 1000, metrics) == "right 100% → left"           # room for everything
     assert grid.fitted_caption(3, metrics.horizontalAdvance("right 100%") + 4, metrics) == "right 100%"
     assert grid.fitted_caption(3, 10, metrics) == "100%"                        # the confidence at least
+
+
+def test_summary_says_when_only_part_of_the_test_set_is_shown(qtbot, tiny):
+    net, data = tiny
+    panel = ImageViewsPanel()
+    qtbot.addWidget(panel)
+    panel.set_results(compute_results(net, data, step=3, limit=2))
+    assert f"on the first 2 of {data.m_test} test images" in panel.summary.text()
+    panel.set_results(compute_results(net, data, step=3))
+    assert "on the first" not in panel.summary.text()
