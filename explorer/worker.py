@@ -352,11 +352,21 @@ class TrainingWorker(QObject):
         new = self._state.with_data(**changes)
         data = self._make_data(new)
         old = self.data
-        if (data.kind != old.kind or (data.kind == "multiclass" and data.n_classes != old.n_classes)
-                or data.image_shape != old.image_shape or new.dtype != self._state.dtype):
+        outputs_change = data.kind != old.kind or (data.kind == "multiclass" and data.n_classes != old.n_classes)
+        if (data.image_shape != old.image_shape or new.dtype != self._state.dtype
+                or (outputs_change and (data.image_shape is not None or data.d != old.d))):
             new = self._fit_output_to_data(new, data)
             self._build(new, keep_history=True, data=data)
             self._mark(f"data {new.dataset} (new network)")
+        elif outputs_change:
+            # other classes on the same plane: the output layer follows (softmax for several
+            # classes), every other weight is kept
+            new = self._fit_output_to_data(new, data)
+            self.trainer.set_data(data, output=new.output, loss=new.loss)
+            self.data = data
+            self._data_version += 1
+            self._arch_version += 1
+            self._mark(f"{data.n_classes or 2} classes")
         else:
             self.trainer.set_data(data)
             self.data = data

@@ -5,10 +5,15 @@ import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
-                               QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget)
+                               QSizePolicy, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+
+from engine.datasets import MULTICLASS_2D
 
 from ..state import AppState, FEATURES
 from ..theme import CLASS_COLOURS, LIGHT, NEGATIVE, POSITIVE, Theme
+
+# classes on the plane: each needs its own colour on the decision boundary
+MAX_PLANE_CLASSES = min(8, len(CLASS_COLOURS))
 
 ICON = 44
 
@@ -122,6 +127,13 @@ class DataPanel(QWidget):
         g2.addWidget(QLabel("Noise"), 2, 0)
         g2.addWidget(self.noise_label, 2, 1)
         g2.addWidget(self.noise, 3, 0, 1, 2)
+        self.classes = QSpinBox()
+        self.classes.setRange(2, MAX_PLANE_CLASSES)
+        self.classes.setToolTip(f"Number of classes for spiral (arms) and blobs, 2 to {MAX_PLANE_CLASSES}; more "
+                                "than two switch the output to softmax. The hidden layers keep their weights")
+        self.classes.valueChanged.connect(self._on_classes_changed)
+        g2.addWidget(QLabel("Classes"), 5, 0)
+        g2.addWidget(self.classes, 5, 1)
         self.regenerate = QPushButton("Regenerate")
         self.regenerate.setToolTip("Draw a new sample of the same dataset (the network keeps its weights)")
         self.regenerate.clicked.connect(self._on_regenerate_clicked)
@@ -177,6 +189,10 @@ class DataPanel(QWidget):
         if changes:
             self.data_change_requested.emit(changes)
 
+    def _on_classes_changed(self, value: int) -> None:
+        if not self._syncing:
+            self._propose(classes=int(value))
+
     def set_state(self, state: AppState) -> None:
         """Show ``state`` without proposing anything."""
         self._state = state
@@ -201,6 +217,8 @@ class DataPanel(QWidget):
             else:
                 self.data_note.setText("")
             self.noise.setValue(int(round(state.noise * 100)))
+            self.classes.setEnabled(state.dataset in MULTICLASS_2D)
+            self.classes.setValue(int(state.classes))
             self.ratio.setValue(int(round(state.train_ratio * 100)))
             for f, b in self.feature_buttons.items():
                 b.setChecked(f in state.features)
