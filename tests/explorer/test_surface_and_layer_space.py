@@ -1,0 +1,47 @@
+"""The 2-D cost map with the optimizer's path, and the layer-space view, in the window."""
+import numpy as np
+
+from engine import datasets
+from explorer.views.layer_space import network_of
+
+
+def test_two_weights_give_a_cost_map_and_the_path_the_optimizer_took(window, qtbot):
+    pp, cs = window.phase_panels, window.phase_panels.cost_slice
+    window.graph.select("weight", 1, 0, 1)                     # W²₁‚₂ …
+    qtbot.waitUntil(lambda: pp.view is not None and pp.view.selection == ("weight", 1, 0, 1), timeout=10_000)
+    cs.pin_button.click()                                      # … pinned as the second axis
+    window.graph.select("weight", 0, 2, 0)                     # W¹₃‚₁ along the first
+    qtbot.waitUntil(lambda: pp.view.second == (1, 0, 1) and pp.view.selection == ("weight", 0, 2, 0)
+                    and pp.view.surface is not None, timeout=10_000)
+    for _ in range(4):
+        window.post("train", 25)
+        qtbot.wait(150)
+    qtbot.waitUntil(lambda: window.snapshot.step >= 100 and len(cs.path) >= 3, timeout=10_000)
+    assert cs.stack.currentWidget() is cs.plot2                 # the 2-D map is shown
+    assert cs.image.image is not None and cs.image.image.ndim == 2
+    w = window.snapshot.weights
+    assert cs.path[-1] == (float(w[0][2, 0]), float(w[1][0, 1]))   # the path ends at today's weights
+    assert len(set(cs.path)) >= 3                                 # and records where training took them
+    xs, ys = cs.path_curve.getData()
+    assert len(xs) == len(cs.path)
+    cs.unpin_button.click()
+    qtbot.waitUntil(lambda: pp.view.second is None and cs.stack.currentWidget() is not cs.plot2, timeout=10_000)
+
+
+def test_layer_space_maps_the_points_as_the_forward_pass_does(window, qtbot):
+    window.post("train", 200)
+    qtbot.waitUntil(lambda: window.snapshot.step >= 200, timeout=10_000)
+    view = window.phase_panels.layer_space
+    window.panel("Layer space").setVisible(True)
+    window.panel("Layer space").raise_()
+    snap = window.snapshot
+    view.update_snapshot(snap)
+    view.compute()
+    trace = network_of(snap).forward(datasets.feature_matrix(np.asarray(snap.points_train), snap.features))
+    _lines, points = view.mapped("A")
+    np.testing.assert_allclose(points, trace.A[1], rtol=1e-12)     # layer 1's activations of the points
+    _lines, points_z = view.mapped("Z")
+    np.testing.assert_allclose(points_z, trace.Z[0], rtol=1e-12)   # and its affine part
+    view.layer_box.setCurrentIndex(1)                              # layer 2 (two neurons)
+    _lines, points = view.mapped("A")
+    np.testing.assert_allclose(points, trace.A[2], rtol=1e-12)
