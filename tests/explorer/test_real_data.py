@@ -163,4 +163,4 @@ def test_the_epoch_goal_pauses_training(make_window, qtbot):
     win.play()
     wait_for(qtbot, lambda: not win.snapshot.playing and win.snapshot.epoch >= 1, timeout=30_000)
     assert win.snapshot.step == win.snapshot.steps_per_epoch
-    assert win.play_action.text().endswith("Play")
+    wait_for(qtbot, lambda: win.play_action.text().endswith("Play"), timeout=5_000)   # the button follows
