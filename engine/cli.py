@@ -168,6 +168,10 @@ def main(argv=None):
             raise UsageError("bench --gui needs the desktop app: run `backprop-explorer bench --gui`")
         from .bench import run_bench
         return run_bench(json_output=args.json, quick=args.quick)
+    except datasets.DataError as error:
+        # a data file problem: the whole message, which says where the files go and how to get them
+        print(f"backprop-explorer: error: {error}", file=sys.stderr)
+        return 2
     except (UsageError, ValueError) as error:
         message = str(error).splitlines()[0] if str(error) else type(error).__name__
         print(f"backprop-explorer: error: {message}", file=sys.stderr)

@@ -23,8 +23,8 @@ def _app_parser() -> argparse.ArgumentParser:
     p.add_argument("--screenshot", metavar="FILE.png",
                    help="open the window offscreen, train --steps steps, save a picture of the window, and exit")
     p.add_argument("--select", metavar="L,J,K",
-                   help="select weight W^L[j,k] (layer L numbered from 1, as on screen) at start-up, "
-                        "so its chain rule and cost slice are shown")
+                   help="select weight W^L_jk at start-up, numbered from 1 as on screen (2,1,3 is W²₁‚₃: "
+                        "layer 2, its neuron 1, from input or neuron 3), so its chain rule and cost slice are shown")
     p.add_argument("--size", default="1400x900", help="window size WxH (default 1400x900)")
     p.add_argument("--theme", choices=("light", "dark"), help="colour theme")
     return p
@@ -50,10 +50,10 @@ def main(argv=None) -> int:
     if args.select:
         try:
             select = tuple(int(v) for v in args.select.split(","))
-            if len(select) != 3 or select[0] < 1 or min(select[1:]) < 0:
+            if len(select) != 3 or min(select) < 1:
                 raise ValueError
         except ValueError:
-            _app_parser().error("--select takes a weight as L,J,K: layer from 1, then row and column from 0")
+            _app_parser().error("--select takes a weight as L,J,K, each counted from 1 as on screen (e.g. 2,1,3)")
     from .app import run_app
     return run_app(preset=args.preset, steps=args.steps, screenshot=args.screenshot, size=(w, h), theme=args.theme,
                    select=select)

@@ -18,15 +18,16 @@ def wait_until(app, predicate, timeout: float) -> bool:
 
 
 def _select_weight(win, app, select) -> bool:
-    """Select W^L[j, k] on the graph (L from 1) and wait for the panels that follow a selection."""
+    """Select W^L_jk on the graph (all three counted from 1, as on screen) and wait for the panels
+    that follow a selection."""
+    from engine.inspect import param_symbol
     layer, j, k = select
-    sizes = win.snapshot.sizes if hasattr(win.snapshot, "sizes") else [w.shape[1] for w in win.snapshot.weights] + \
-        [win.snapshot.weights[-1].shape[0]]
-    if not (1 <= layer < len(sizes) and j < sizes[layer] and k < sizes[layer - 1]):
-        print(f"backprop-explorer: error: no weight W{layer}[{j},{k}] in a network of sizes {list(sizes)}",
-              file=sys.stderr)
+    sizes = list(win.snapshot.sizes)
+    if not (layer < len(sizes) and j <= sizes[layer] and k <= sizes[layer - 1]):
+        print(f"backprop-explorer: error: no weight {param_symbol(layer - 1, j - 1, k - 1)} in a network of "
+              f"sizes {sizes}", file=sys.stderr)
         return False
-    win.graph.select("weight", layer - 1, j, k)
+    win.graph.select("weight", layer - 1, j - 1, k - 1)
     panels = getattr(win, "phase_panels", None)
     if panels is not None:
         wait_until(app, lambda: panels.view is not None and panels.view.slice is not None
@@ -67,11 +68,11 @@ def run_app(preset: str | None = None, steps: int = 0, screenshot: str | None = 
     if not screenshot:
         return app.exec()
     ok = wait_until(app, lambda: win.snapshot is not None and win.snapshot.step >= steps, timeout=300)
-    if ok and select:
-        ok = _select_weight(win, app, select)
-    wait_until(app, lambda: False, timeout=0.3)      # let the views settle and paint
     if not ok:
         print("backprop-explorer: error: training did not reach the requested step", file=sys.stderr)
+    elif select:
+        ok = _select_weight(win, app, select)          # says itself what is wrong
+    wait_until(app, lambda: False, timeout=0.3)      # let the views settle and paint
     saved = win.grab().save(screenshot)
     win.close()
     if settings is not None:

@@ -339,7 +339,14 @@ def load_preset(name: str) -> AppState:
         path = PRESETS_DIR / f"{name}.json"
     if not path.is_file():
         raise ValueError(f"unknown preset {name!r}; choose one of {', '.join(preset_names())} or a .json file")
-    data = json.loads(path.read_text(encoding="utf-8"))
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise ValueError(f"{path.name}: cannot be read ({exc.strerror or exc})") from None
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{path.name}: not valid JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})") from None
+    if not isinstance(data, dict):
+        raise ValueError(f"{path.name}: a preset must be a JSON object")
     if isinstance(data, dict) and "state" in data and isinstance(data["state"], dict):
         data = {**{k: data[k] for k in ("epochs", "dtype", "data_dir") if k in data}, **data["state"]}
     known = {f.name for f in dataclasses.fields(AppState)}
