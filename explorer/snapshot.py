@@ -61,6 +61,7 @@ class Snapshot:
     test_loss: float | None = None
     train_accuracy: float | None = None
     test_accuracy: float | None = None
+    eval_samples: int = 0             # losses measured on the first this many samples of each set (0: all)
 
     # loss curves (one point per evaluation), and where the architecture was edited
     history_steps: np.ndarray | None = None

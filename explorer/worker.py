@@ -774,6 +774,7 @@ class TrainingWorker(QObject):
         if big and not force and self._eval is not None and now - self._eval[1] < BIG_EVAL_INTERVAL:
             return self._eval[2]
         ev = tr.evaluate(max_samples=BIG_EVAL_SAMPLES) if big else tr.evaluate()
+        ev["samples"] = BIG_EVAL_SAMPLES if big and max(data.m_train, data.m_test) > BIG_EVAL_SAMPLES else 0
         self._eval = (key, now, ev)
         return ev
 
@@ -877,6 +878,7 @@ class TrainingWorker(QObject):
             weight_changes=dw, bias_changes=db, batch_loss=batch_loss, optimizer_state=opt,
             train_loss=train_loss, test_loss=test_loss,
             train_accuracy=ev.get("train_accuracy"), test_accuracy=ev.get("test_accuracy"),
+            eval_samples=int(ev.get("samples", 0)),
             history_steps=frozen(np.asarray(self._hist_steps, dtype=np.float64)),
             history_train=frozen(np.asarray(self._hist_train, dtype=np.float64)),
             history_test=frozen(np.asarray(self._hist_test, dtype=np.float64)),

@@ -101,5 +101,7 @@ class LossPlotView(QWidget):
             parts.append(f"Train acc <b>{100 * snap.train_accuracy:.1f}%</b>")
         if snap.test_accuracy is not None:
             parts.append(f"Test acc <b>{100 * snap.test_accuracy:.1f}%</b>")
+        if snap.eval_samples:
+            parts.append(f"on the first {snap.eval_samples:,} samples of each set")
         self.numbers.setText(" · ".join(parts))
         self.frames += 1
