@@ -86,6 +86,7 @@ class TrainingWorker(QObject):
         self._compare_trainer = None
         self._compare_offset = 0
         self._compare_note = ""
+        self._defer_eval = False           # True while a snapshot may show the last measured losses
         self._epoch_goal = None            # pause at this step (the state's epochs), None: no goal
         self._chunk = 1
         self._rate_t0 = time.perf_counter()
@@ -741,11 +742,25 @@ class TrainingWorker(QObject):
         self._last_publish = now
         if force:
             self.inspector.refresh(self)
+        # measuring big data sets takes longer than drawing a step: show the step first with the
+        # last numbers, then the new numbers as soon as they are measured
+        deferred = force and self._eval is not None and self._big_data()
+        self._defer_eval = deferred
         snap = self._make_snapshot(force)
+        self._defer_eval = False
+        self._hand_over(snap)
+        if deferred and self._eval[0] != (int(self.trainer.steps), self._data_version, self._arch_version):
+            self._hand_over(self._make_snapshot(force))
+
+    def _hand_over(self, snap: Snapshot) -> None:
         with self._lock:
             self._latest = snap
             self._taken = False
         self.snapshot_published.emit()
+
+    def _big_data(self) -> bool:
+        data = self.data
+        return self.trainer.net.n_params * (data.m_train + data.m_test) > BIG_EVAL_WORK
 
     def _record_history(self, step, train, test) -> None:
         if self._hist_steps and self._hist_steps[-1] == step:
@@ -766,10 +781,10 @@ class TrainingWorker(QObject):
         """trainer.evaluate(); for big data on the first BIG_EVAL_SAMPLES samples of each set, and at
         most every BIG_EVAL_INTERVAL s while playing (the loss curve needs no more)."""
         tr, data = self.trainer, self.data
-        big = tr.net.n_params * (data.m_train + data.m_test) > BIG_EVAL_WORK
+        big = self._big_data()
         now = time.perf_counter()
         key = (int(tr.steps), self._data_version, self._arch_version)
-        if self._eval is not None and self._eval[0] == key:
+        if self._eval is not None and (self._eval[0] == key or self._defer_eval):
             return self._eval[2]
         if big and not force and self._eval is not None and now - self._eval[1] < BIG_EVAL_INTERVAL:
             return self._eval[2]
