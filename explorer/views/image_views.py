@@ -141,6 +141,13 @@ class _Painted(QWidget):
     def _base_colour(self) -> QColor:
         return self.palette().color(self.backgroundRole())
 
+    def _cell_at(self, pos) -> int | None:
+        """The item painted at pos: paintEvent records (rect, item) pairs in self._cells."""
+        for rect, item in getattr(self, "_cells", ()):
+            if rect.contains(QPointF(pos)):
+                return item
+        return None
+
 
 # --------------------------------------------------------------------------------------------------
 # Test images with the network's guess
@@ -242,10 +249,8 @@ class TestImageGrid(_Painted):
         p.end()
 
     def index_at(self, pos) -> int | None:
-        for rect, i in self._cells:
-            if rect.contains(QPointF(pos)):
-                return i
-        return None
+        """The test image at pos."""
+        return self._cell_at(pos)
 
     def mousePressEvent(self, event) -> None:
         i = self.index_at(event.position())
@@ -412,10 +417,8 @@ class WeightImagesView(_Painted):
         p.end()
 
     def neuron_at(self, pos) -> int | None:
-        for rect, j in self._cells:
-            if rect.contains(QPointF(pos)):
-                return j
-        return None
+        """The hidden neuron whose weight image is at pos."""
+        return self._cell_at(pos)
 
     def mousePressEvent(self, event) -> None:
         j = self.neuron_at(event.position())
