@@ -15,6 +15,9 @@ FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
 # error_model="numpy": a division by zero gives inf/NaN (caught as divergence) instead of a
 # per-division check that would stop the loops from vectorising.
 JIT = dict(nogil=True, cache=True, fastmath=FASTMATH, error_model="numpy")
+# For the functions that decide whether a value is finite: under 'reassoc' the compiler may fold
+# a sum with an infinite term into a finite one, so these have no fastmath at all.
+JIT_EXACT = dict(nogil=True, cache=True, error_model="numpy")
 
 # Activation codes (engine.names.ACTIVATION_CODES).
 LINEAR, RELU, LEAKY_RELU, ELU, GELU, SWISH, SIGMOID, TANH, SIN, SOFTMAX = range(10)
@@ -323,11 +326,11 @@ def _times_derivative(code, Z, A, D):
 # so float32 networks update in float32 and the loops vectorise; derived constants are stored
 # there too (Numba would promote `1 - rho` on a float32 to float64).
 (LR, L1, L2, MOMENTUM_RATE, RHO, BETA1, BETA2, EPS, NESTEROV, ZERO, ONE, ONE_MINUS_RHO,
- ONE_MINUS_BETA1, ONE_MINUS_BETA2, STEP_SIZE, V_SCALE, N_HYPER) = range(17)
+ ONE_MINUS_BETA1, ONE_MINUS_BETA2, STEP_SIZE, V_SCALE, TINY, LARGEST, N_HYPER) = range(19)
 
 
 def hyperparameters(lr, l1, l2, momentum, nesterov, rho, beta1, beta2, eps, dtype):
-    """The array update() reads (STEP_SIZE and V_SCALE are filled in per step by update_params)."""
+    """The array the update kernels read (STEP_SIZE and V_SCALE are filled in per step)."""
     hyper = np.zeros(N_HYPER, dtype=dtype)
     for position, value in ((LR, lr), (L1, l1), (L2, l2), (MOMENTUM_RATE, momentum), (NESTEROV, float(nesterov)),
                             (RHO, rho), (BETA1, beta1), (BETA2, beta2), (EPS, eps)):
@@ -336,6 +339,8 @@ def hyperparameters(lr, l1, l2, momentum, nesterov, rho, beta1, beta2, eps, dtyp
     hyper[ONE_MINUS_RHO] = 1.0 - rho
     hyper[ONE_MINUS_BETA1] = 1.0 - beta1
     hyper[ONE_MINUS_BETA2] = 1.0 - beta2
+    hyper[TINY] = np.finfo(dtype).tiny
+    hyper[LARGEST] = np.finfo(dtype).max
     return hyper
 
 
@@ -345,109 +350,215 @@ def _sign(w, one, zero):
     return one if w > zero else (-one if w < zero else zero)
 
 
+@njit(inline="always", **JIT)
+def _flush(x, tiny, zero):
+    """x, or 0 when |x| is below the smallest normal number. A running average of a gradient that
+    stays 0 (a dead relu's) decays into the subnormal range and sticks at its smallest value, and
+    every operation on a subnormal costs about 100 times more on x86. NaN passes through."""
+    return zero if abs(x) < tiny else x
+
+
+# The optimizers update in place, and return the sums of |new value| of the weights and of each
+# state row: their finiteness says whether anything overflowed, and the next step bounds every
+# magnitude by them (see update_stays_finite). Each loop runs over slices from index 0 with no
+# other array aliasing them, which the compiler vectorises.
+
 @njit(**JIT)
-def _sgd(w, g, new_w, lr, l1, l2, one, zero):
-    check = zero
+def _sgd(w, g, lr, l1, l2, one, zero, tiny):
+    w_sum = zero
     for i in range(w.shape[0]):
         grad = g[i] + l2 * w[i] + l1 * _sign(w[i], one, zero)
-        value = w[i] - lr * grad
-        new_w[i] = value
-        check += zero * value
-    return check == zero
+        value = _flush(w[i] - lr * grad, tiny, zero)
+        w[i] = value
+        w_sum += abs(value)
+    return w_sum, zero, zero
 
 
 @njit(**JIT)
-def _momentum(w, g, v, new_w, new_v, lr, l1, l2, mu, nesterov, one, zero):
-    check = zero
+def _momentum(w, g, v, lr, l1, l2, mu, nesterov, one, zero, tiny):
+    w_sum = v_sum = zero
     for i in range(w.shape[0]):
         grad = g[i] + l2 * w[i] + l1 * _sign(w[i], one, zero)
-        velocity = mu * v[i] + grad
-        new_v[i] = velocity
+        velocity = _flush(mu * v[i] + grad, tiny, zero)
+        v[i] = velocity
         value = w[i] - lr * (grad + mu * velocity) if nesterov else w[i] - lr * velocity
-        new_w[i] = value
-        check += zero * value
-    return check == zero
+        value = _flush(value, tiny, zero)
+        w[i] = value
+        w_sum += abs(value)
+        v_sum += abs(velocity)
+    return w_sum, v_sum, zero
 
 
 @njit(**JIT)
-def _rmsprop(w, g, s, new_w, new_s, lr, l1, l2, rho, one_minus_rho, eps, one, zero):
-    check = zero
+def _rmsprop(w, g, s, lr, l1, l2, rho, one_minus_rho, eps, one, zero, tiny):
+    w_sum = s_sum = zero
     for i in range(w.shape[0]):
         grad = g[i] + l2 * w[i] + l1 * _sign(w[i], one, zero)
-        mean_square = rho * s[i] + one_minus_rho * grad * grad
-        new_s[i] = mean_square
-        value = w[i] - lr * grad / (np.sqrt(mean_square) + eps)
-        new_w[i] = value
-        check += zero * value
-    return check == zero
+        mean_square = _flush(rho * s[i] + one_minus_rho * grad * grad, tiny, zero)
+        s[i] = mean_square
+        value = _flush(w[i] - lr * grad / (np.sqrt(mean_square) + eps), tiny, zero)
+        w[i] = value
+        w_sum += abs(value)
+        s_sum += mean_square
+    return w_sum, s_sum, zero
 
 
 @njit(**JIT)
-def _adam(w, g, m, v, new_w, new_m, new_v, step_size, v_scale, l1, l2, b1, c1, b2, c2, eps, one, zero):
-    check = zero
+def _adam(w, g, m, v, step_size, v_scale, l1, l2, b1, c1, b2, c2, eps, one, zero, tiny):
+    w_sum = m_sum = v_sum = zero
     for i in range(w.shape[0]):
         grad = g[i] + l2 * w[i] + l1 * _sign(w[i], one, zero)
-        m1 = b1 * m[i] + c1 * grad
-        m2 = b2 * v[i] + c2 * grad * grad
-        new_m[i] = m1
-        new_v[i] = m2
+        m1 = _flush(b1 * m[i] + c1 * grad, tiny, zero)
+        m2 = _flush(b2 * v[i] + c2 * grad * grad, tiny, zero)
+        m[i] = m1
+        v[i] = m2
         # Adam with bias correction: α·m̂ / (√v̂ + ε), with α/(1−β₁ᵗ) and 1/(1−β₂ᵗ) folded in
-        value = w[i] - step_size * m1 / (np.sqrt(m2 * v_scale) + eps)
-        new_w[i] = value
-        check += zero * value
-    return check == zero
+        value = _flush(w[i] - step_size * m1 / (np.sqrt(m2 * v_scale) + eps), tiny, zero)
+        w[i] = value
+        w_sum += abs(value)
+        m_sum += abs(m1)
+        v_sum += m2
+    return w_sum, m_sum, v_sum
 
 
 @njit(**JIT)
-def update(opt, theta, grad, state, new_theta, new_state, lo, hi, hyper, regularise):
-    """One optimizer step for theta[lo:hi] into new_theta (and new_state); False on NaN/inf.
-
-    Writing into a second buffer keeps the last good values when the step goes wrong.
-    Regularisation (L1, L2) applies where regularise is True: the weights, not the biases.
-    Each optimizer's loop runs over slices from index 0, which the compiler vectorises.
-    """
+def update_in_place(opt, theta, grad, state, lo, hi, hyper, regularise):
+    """One optimizer step for theta[lo:hi] and its state, in place. Returns the sums of |value| of
+    the new weights and of each state row. Regularisation (L1, L2) applies where regularise is
+    True: the weights, not the biases."""
     zero = hyper[ZERO]
     one = hyper[ONE]
+    tiny = hyper[TINY]
     l1 = hyper[L1] if regularise else zero
     l2 = hyper[L2] if regularise else zero
-    w, g, new_w = theta[lo:hi], grad[lo:hi], new_theta[lo:hi]
+    w, g = theta[lo:hi], grad[lo:hi]
     if opt == SGD:
-        return _sgd(w, g, new_w, hyper[LR], l1, l2, one, zero)
+        return _sgd(w, g, hyper[LR], l1, l2, one, zero, tiny)
     if opt == MOMENTUM:
-        return _momentum(w, g, state[0, lo:hi], new_w, new_state[0, lo:hi], hyper[LR], l1, l2,
-                         hyper[MOMENTUM_RATE], hyper[NESTEROV] != zero, one, zero)
+        return _momentum(w, g, state[0, lo:hi], hyper[LR], l1, l2, hyper[MOMENTUM_RATE],
+                         hyper[NESTEROV] != zero, one, zero, tiny)
     if opt == RMSPROP:
-        return _rmsprop(w, g, state[0, lo:hi], new_w, new_state[0, lo:hi], hyper[LR], l1, l2, hyper[RHO],
-                        hyper[ONE_MINUS_RHO], hyper[EPS], one, zero)
-    return _adam(w, g, state[0, lo:hi], state[1, lo:hi], new_w, new_state[0, lo:hi], new_state[1, lo:hi],
-                 hyper[STEP_SIZE], hyper[V_SCALE], l1, l2, hyper[BETA1], hyper[ONE_MINUS_BETA1],
-                 hyper[BETA2], hyper[ONE_MINUS_BETA2], hyper[EPS], one, zero)
+        return _rmsprop(w, g, state[0, lo:hi], hyper[LR], l1, l2, hyper[RHO], hyper[ONE_MINUS_RHO],
+                        hyper[EPS], one, zero, tiny)
+    return _adam(w, g, state[0, lo:hi], state[1, lo:hi], hyper[STEP_SIZE], hyper[V_SCALE], l1, l2,
+                 hyper[BETA1], hyper[ONE_MINUS_BETA1], hyper[BETA2], hyper[ONE_MINUS_BETA2], hyper[EPS],
+                 one, zero, tiny)
 
 
 @njit(**JIT)
-def update_params(opt, sizes, p_off, theta, grad, state, new_theta, new_state, hyper, t):
-    """Update every layer (t = this update's number, from 1): regularisation on the weights only."""
+def set_step(opt, hyper, t):
+    """Adam's bias-corrected step size and v scale for update number t (from 1)."""
     if opt == ADAM:
         hyper[STEP_SIZE] = hyper[LR] / (1.0 - hyper[BETA1] ** t)
         hyper[V_SCALE] = 1.0 / (1.0 - hyper[BETA2] ** t)
+
+
+@njit(**JIT)
+def update_params_in_place(opt, sizes, p_off, theta, grad, state, hyper):
+    """Update every layer in place (set_step first): regularisation on the weights only.
+    Returns the sums of |value| of the new parameters and of each state row (float64)."""
     if hyper[L1] == 0 and hyper[L2] == 0:
         # no regularisation: weights and biases update alike, in one pass over every parameter
-        return update(opt, theta, grad, state, new_theta, new_state, 0, theta.shape[0], hyper, False)
-    ok = True
+        w_sum, s0_sum, s1_sum = update_in_place(opt, theta, grad, state, 0, theta.shape[0], hyper, False)
+        return float(w_sum), float(s0_sum), float(s1_sum)
+    w_total = s0_total = s1_total = 0.0
     for l in range(sizes.shape[0] - 1):
         w_lo = p_off[l]
         b_lo = w_lo + sizes[l + 1] * sizes[l]
         hi = b_lo + sizes[l + 1]
-        ok &= update(opt, theta, grad, state, new_theta, new_state, w_lo, b_lo, hyper, True)
-        ok &= update(opt, theta, grad, state, new_theta, new_state, b_lo, hi, hyper, False)
-    return ok
+        for lo, up, regularise in ((w_lo, b_lo, True), (b_lo, hi, False)):
+            w_sum, s0_sum, s1_sum = update_in_place(opt, theta, grad, state, lo, up, hyper, regularise)
+            w_total += w_sum
+            s0_total += s0_sum
+            s1_total += s1_sum
+    return w_total, s0_total, s1_total
+
+
+@njit(**JIT_EXACT)
+def all_finite(x):
+    """Whether every value of x is finite (only on the rare path where a sum overflowed)."""
+    for i in range(x.shape[0]):
+        if not math.isfinite(x[i]):
+            return False
+    return True
+
+
+@njit(**JIT)
+def abs_sum(x):
+    """Σ|x| in float64: NaN or infinite when any value is, and never below the largest |x|."""
+    total = x.dtype.type(0)
+    for i in range(x.shape[0]):
+        total += abs(x[i])
+    return float(total)
+
+
+@njit(**JIT)
+def update_params(opt, sizes, p_off, theta, grad, state, new_theta, new_state, hyper, t):
+    """The update for step t (from 1) written into new_theta and new_state, leaving theta and
+    state as they are; False when any new value is NaN or infinite."""
+    set_step(opt, hyper, t)
+    new_theta[:] = theta
+    new_state[:] = state
+    w_sum, s0_sum, s1_sum = update_params_in_place(opt, sizes, p_off, new_theta, grad, new_state, hyper)
+    if finite(w_sum, s0_sum, s1_sum):
+        return True
+    # a sum can overflow while every value is finite
+    return all_finite(new_theta) and all_finite(new_state.ravel())
+
+
+@njit(**JIT_EXACT)
+def is_finite(x):
+    return math.isfinite(x)
+
+
+@njit(**JIT_EXACT)
+def finite(a, b, c):
+    return math.isfinite(a) and math.isfinite(b) and math.isfinite(c)
+
+
+@njit(**JIT_EXACT)
+def update_stays_finite(opt, hyper, w_sum, g_sum, s0_sum, s1_sum):
+    """True when this step's update cannot overflow. Bounds every magnitude it computes from the
+    sums of |value| (each at least the largest single value; doubled against rounding) and
+    requires the result to stay 4 times below the largest number of the dtype. Conservative: when
+    False the caller keeps a copy to restore."""
+    W, G, S0, S1 = 2.0 * w_sum, 2.0 * g_sum, 2.0 * s0_sum, 2.0 * s1_sum
+    lr, l1, l2 = float(hyper[LR]), float(hyper[L1]), float(hyper[L2])
+    eps = float(hyper[EPS])
+    grad = G + l2 * W + l1
+    if opt == SGD:
+        bound = max(grad, W + lr * grad)
+    elif opt == MOMENTUM:
+        mu = float(hyper[MOMENTUM_RATE])
+        velocity = mu * S0 + grad
+        bound = max(velocity, W + lr * (grad + mu * velocity))
+    elif opt == RMSPROP:
+        mean_square = float(hyper[RHO]) * S0 + grad * grad
+        bound = max(mean_square, grad * grad, W + lr * grad / eps)
+    else:
+        step_size, v_scale = float(hyper[STEP_SIZE]), float(hyper[V_SCALE])
+        m1 = float(hyper[BETA1]) * S0 + grad
+        m2 = float(hyper[BETA2]) * S1 + grad * grad
+        bound = max(m1, m2 * v_scale, grad * grad, W + step_size * m1 / eps)
+    return bound < 0.25 * float(hyper[LARGEST])
+
+
+@njit(**JIT)
+def state_sums(theta, state):
+    """Σ|w| and Σ|state row| for update_stays_finite."""
+    s1 = abs_sum(state[1]) if state.shape[0] > 1 else 0.0
+    s0 = abs_sum(state[0]) if state.shape[0] > 0 else 0.0
+    return abs_sum(theta), s0, s1
 
 
 @njit(**JIT)
 def gather_rows(X_rows, idx, XB):
     """XB[s] = X_rows[idx[s]]: the mini-batch as rows, one contiguous copy per sample."""
+    d = X_rows.shape[1]
     for s in range(idx.shape[0]):
-        XB[s, :] = X_rows[idx[s], :]
+        row = idx[s]
+        for j in range(d):
+            XB[s, j] = X_rows[row, j]
 
 
 @njit(**JIT)
@@ -456,17 +567,19 @@ def _view(buf, off, n, m):
 
 
 @njit(**JIT)
-def train_loop(sizes, acts, loss, opt, theta2, state2, grad, p_off,
+def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
                X_rows, Y_rows, order, batch_size, n_steps, start_cursor,
                hyper, log_eps, t0, losses):
-    """Run n_steps mini-batch steps entirely in compiled code.
+    """Run n_steps mini-batch steps entirely in compiled code, updating theta and state in place.
 
-    theta2/state2 hold two copies of the parameters and optimizer state: each step reads one and
-    writes the other, so a step that produces NaN or infinity leaves the previous copy intact.
+    A step whose cost or gradient is NaN or infinite stops the loop before its update. The update
+    itself runs in place when update_stays_finite proves it cannot overflow (always, in practice);
+    otherwise a copy is kept first and restored if anything overflowed. Either way, a stopped run
+    leaves the parameters and state of the last good step.
     order is the concatenated sample order of every epoch this call may touch; the batch of a step
     is the next batch_size entries, cut short at the end of an epoch (M samples).
-    Returns (steps done, index of the copy holding the result, ok flag, cursor after the last step).
-    Each step's batch cost is written to losses.
+    Returns (steps done, ok flag, cursor after the last step). Each step's batch cost is written
+    to losses.
     """
     L = acts.shape[0]
     M = X_rows.shape[0]
@@ -476,7 +589,7 @@ def train_loop(sizes, acts, loss, opt, theta2, state2, grad, p_off,
     for l in range(1, L + 1):
         n_max = max(n_max, sizes[l])
         total_units += sizes[l]
-    dtype = theta2.dtype
+    dtype = theta.dtype
     XB = np.empty((batch_size, d), dtype)
     YB = np.empty((batch_size, sizes[L]), dtype)
     zbuf = np.empty(total_units * batch_size, dtype)
@@ -485,16 +598,15 @@ def train_loop(sizes, acts, loss, opt, theta2, state2, grad, p_off,
     u_off = np.zeros(L + 1, np.int64)
     for l in range(L):
         u_off[l + 1] = u_off[l] + sizes[l + 1] * batch_size
-    cur = 0
     cursor = start_cursor
     t = t0
+    w_sum, s0_sum, s1_sum = state_sums(theta, state)
     for step in range(n_steps):
         epoch_pos = cursor % M
         m = min(batch_size, M - epoch_pos)
         idx = order[cursor:cursor + m]
         gather_rows(X_rows, idx, XB[:m])
         gather_rows(Y_rows, idx, YB[:m])
-        theta = theta2[cur]
         # forward
         for l in range(L):
             n_out = sizes[l + 1]
@@ -510,6 +622,8 @@ def train_loop(sizes, acts, loss, opt, theta2, state2, grad, p_off,
             activate(acts[l], Z, A)
         A_out = _view(abuf, u_off[L - 1], sizes[L], m)
         losses[step] = cost(loss, A_out, YB[:m].T, log_eps)
+        if not is_finite(losses[step]):
+            return step, False, cursor
         # backward: dZ here is already divided by m, so dW and db need no further scaling
         output_error(acts[L - 1], loss, _view(zbuf, u_off[L - 1], sizes[L], m), A_out,
                      YB[:m].T, _view(dzbuf, u_off[L - 1], sizes[L], m), 1.0 / m)
@@ -527,13 +641,19 @@ def train_loop(sizes, acts, loss, opt, theta2, state2, grad, p_off,
                 W = _view(theta, p_off[l], n_out, n_in)
                 hidden_error(W, dZ, _view(zbuf, u_off[l - 1], n_in, m), A_prev, acts[l - 1],
                              _view(dzbuf, u_off[l - 1], n_in, m))
-        # update into the other copy; keep this one if anything is not finite
+        g_sum = abs_sum(grad)
+        if not is_finite(g_sum):
+            return step, False, cursor
+        set_step(opt, hyper, t + 1)
+        if update_stays_finite(opt, hyper, w_sum, g_sum, s0_sum, s1_sum):
+            w_sum, s0_sum, s1_sum = update_params_in_place(opt, sizes, p_off, theta, grad, state, hyper)
+        else:
+            theta_before, state_before = theta.copy(), state.copy()
+            w_sum, s0_sum, s1_sum = update_params_in_place(opt, sizes, p_off, theta, grad, state, hyper)
+            if not (all_finite(theta) and all_finite(state.ravel())):
+                theta[:] = theta_before
+                state[:] = state_before
+                return step, False, cursor
         t += 1
-        nxt = 1 - cur
-        ok = math.isfinite(losses[step]) and update_params(
-            opt, sizes, p_off, theta, grad, state2[cur], theta2[nxt], state2[nxt], hyper, t)
-        if not ok:
-            return step, cur, False, cursor
-        cur = nxt
         cursor += m
-    return n_steps, cur, True, cursor
+    return n_steps, True, cursor

@@ -436,19 +436,13 @@ class Trainer:
         rng_state = self._rng.bit_generator.state
         perms = [self._perm] + [self._rng.permutation(self.m_train) for _ in range(completed)]
         order = np.concatenate(perms).astype(np.int64)
-        theta2 = np.empty((2, net.n_params), dtype=net.dtype)
-        theta2[0] = net.parameters
-        state2 = np.empty((2,) + self._state.shape, dtype=net.dtype)
-        state2[0] = self._state
         grad = np.empty(net.n_params, dtype=net.dtype)
         losses = np.empty(n_steps, dtype=np.float64)
-        done, which, ok, cursor = kernels.train_loop(
+        done, ok, cursor = kernels.train_loop(
             np.array(net.sizes, np.int64), net.activation_codes(), net.loss_code(),
-            OPTIMIZER_CODES[self._optimizer], theta2, state2, grad, net.offsets,
+            OPTIMIZER_CODES[self._optimizer], net.parameters, self._state, grad, net.offsets,
             self._data.X_rows, self._data.Y_rows, order, self._batch_size, n_steps, self._cursor,
             self._hyper(), log_epsilon(net.dtype), self._t, losses)
-        net.parameters[...] = theta2[which]
-        self._state = state2[which].copy()
         self._t += done
         self.steps += done
         epochs_done = cursor // self.m_train
