@@ -112,6 +112,8 @@ def run(seconds: float = 5.0, preset: str | None = None, size=(1400, 900)) -> di
     win.pause()
     wait_until(app, lambda: not win.snapshot.playing, timeout=10)
     steps_live = (win.snapshot.step - step0) / wall
+    big_data = win.worker._big_data()
+    steps_per_epoch = int(win.worker.trainer.steps_per_epoch)
     win.close()
     app.processEvents()
     settings.clear()
@@ -131,6 +133,9 @@ def run(seconds: float = 5.0, preset: str | None = None, size=(1400, 900)) -> di
         "steps_per_second_headless": round(headless, 1),
         "live_over_headless": round(steps_live / headless, 3) if headless else None,
         "frames_per_second": round(frames / wall, 1),
+        "big_data": big_data,
+        "seconds_per_epoch_live": round(steps_per_epoch / steps_live, 3) if steps_live else None,
+        "seconds_per_epoch_headless": round(steps_per_epoch / headless, 3) if headless else None,
         "stall_worst_ms": round(float(g.max()), 1),
         "stall_p99_ms": round(float(np.percentile(g, 99)), 1),
         "heartbeat_median_ms": round(float(np.median(g)), 2),
@@ -141,6 +146,8 @@ def run(seconds: float = 5.0, preset: str | None = None, size=(1400, 900)) -> di
 
 
 def main(argv=None) -> int:
+    from .worker import BIG_CHUNK_SECONDS
+
     p = argparse.ArgumentParser(prog="backprop-explorer bench --gui",
                                 description="Measure the live window: training speed, frame rate, stalls, Step latency.")
     p.add_argument("--json", action="store_true", help="print the figures as JSON")
@@ -162,7 +169,14 @@ def main(argv=None) -> int:
     print(f"  training, window live   {r['steps_per_second_live']:>12,.0f} steps/s")
     print(f"  training, no window     {r['steps_per_second_headless']:>12,.0f} steps/s   "
           f"live/headless {r['live_over_headless']:.2f} (goal ≥ 0.5: {ok(r['live_over_headless'] >= 0.5)})")
-    print(f"  views                   {r['frames_per_second']:>12.1f} frames/s  (goal ≥ 30: {ok(r['frames_per_second'] >= 30)})")
+    if r["big_data"]:
+        print(f"  one epoch               {r['seconds_per_epoch_live']:>12.3f} s live, "
+              f"{r['seconds_per_epoch_headless']:.3f} s headless")
+        print(f"  views                   {r['frames_per_second']:>12.1f} frames/s  (big data: redrawn about "
+              f"{1 / BIG_CHUNK_SECONDS:.0f} times a second, so training keeps both cores)")
+    else:
+        print(f"  views                   {r['frames_per_second']:>12.1f} frames/s  "
+              f"(goal ≥ 30: {ok(r['frames_per_second'] >= 30)})")
     print(f"  GUI stall p99           {r['stall_p99_ms']:>12.1f} ms        (goal ≤ 50: {ok(r['stall_p99_ms'] <= 50)})")
     print(f"  GUI stall worst         {r['stall_worst_ms']:>12.1f} ms        (goal ≤ 100: {ok(r['stall_worst_ms'] <= 100)})")
     print(f"  Step to pixels          {r['step_to_pixels_ms_median']:>12.1f} ms median, "

@@ -26,6 +26,9 @@ CHUNK_SECONDS = 0.015          # target duration of one training chunk while pla
 # much as the training. Pause still answers within MAX_CHUNK_SECONDS.
 MIN_CHUNK_STEPS = 25
 MAX_CHUNK_SECONDS = 0.08
+# Big data (MNIST): chunks of this long, so the views redraw about 8 times a second and the two
+# cores go to training (the curves and image views need no more); Pause still answers within it.
+BIG_CHUNK_SECONDS = 0.12
 PUBLISH_INTERVAL = 1.0 / 50.0  # at most this often, and only once the GUI took the last one
 IMAGE_RESULTS_INTERVAL = 0.5   # image views' predictions: at most this often while playing
 IMAGE_PAGE = 600               # test images sent to the image views (the first ones of the test set)
@@ -34,6 +37,17 @@ BIG_EVAL_SAMPLES = 2000        # ... on the first this many samples of each set
 BIG_EVAL_WORK = 2e7            # "big": parameters × samples above this
 MAX_HISTORY = 4000             # loss-curve points kept before halving the resolution
 SPEEDS = {"max": None, "1000/s": 1000.0, "100/s": 100.0, "10/s": 10.0, "1/s": 1.0}
+
+
+def next_chunk(k: int, dt: float, big_data: bool) -> int:
+    """Steps in the next chunk, after k steps took dt seconds: aimed at CHUNK_SECONDS (at least
+    MIN_CHUNK_STEPS' worth, at most MAX_CHUNK_SECONDS), or BIG_CHUNK_SECONDS for big data, moving
+    half-way there each time so one slow chunk does not swing it."""
+    target = min(MAX_CHUNK_SECONDS, max(CHUNK_SECONDS, MIN_CHUNK_STEPS * dt / k))
+    if big_data:
+        target = BIG_CHUNK_SECONDS
+    ideal = k * target / dt
+    return int(max(1, min(200000, 0.5 * k + 0.5 * ideal)))
 
 
 class TrainingWorker(QObject):
@@ -658,9 +672,7 @@ class TrainingWorker(QObject):
         if self._speed is None:
             # adapt the chunk so one takes ~CHUNK_SECONDS
             if dt > 0:
-                target = min(MAX_CHUNK_SECONDS, max(CHUNK_SECONDS, MIN_CHUNK_STEPS * dt / k))
-                ideal = k * target / dt
-                self._chunk = int(max(1, min(200000, 0.5 * k + 0.5 * ideal)))
+                self._chunk = next_chunk(k, dt, self._big_data())
         now = time.perf_counter()
         if now - self._rate_t0 >= 0.5:
             self._steps_per_second = self._rate_steps / (now - self._rate_t0)

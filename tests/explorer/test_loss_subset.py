@@ -18,3 +18,17 @@ def test_big_data_is_evaluated_on_a_sample(window, qtbot, monkeypatch):
     monkeypatch.setattr(worker_module, "BIG_EVAL_SAMPLES", 100)
     window.post("train", 5)
     qtbot.waitUntil(lambda: window.snapshot.step >= 5 and window.snapshot.eval_samples == 100, timeout=10_000)
+
+
+def test_chunks_aim_at_their_duration_and_are_longer_for_big_data():
+    # 100 steps took 10 ms: the next chunk aims at CHUNK_SECONDS, half-way from 100
+    k = worker_module.next_chunk(100, 0.010, big_data=False)
+    assert k == int(0.5 * 100 + 0.5 * 100 * worker_module.CHUNK_SECONDS / 0.010)
+    # big data (MNIST): chunks aim at BIG_CHUNK_SECONDS, so the window redraws less and trains more
+    big = worker_module.next_chunk(100, 0.010, big_data=True)
+    assert big == int(0.5 * 100 + 0.5 * 100 * worker_module.BIG_CHUNK_SECONDS / 0.010)
+    assert big > k
+    # a slow network gets MIN_CHUNK_STEPS' worth, but no more than MAX_CHUNK_SECONDS
+    slow = worker_module.next_chunk(10, 0.050, big_data=False)
+    assert slow == int(0.5 * 10 + 0.5 * 10 * worker_module.MAX_CHUNK_SECONDS / 0.050)
+    assert worker_module.next_chunk(1, 10.0, big_data=False) == 1
