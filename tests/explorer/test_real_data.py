@@ -57,7 +57,12 @@ def test_two_d_data_gives_the_image_docks_an_explanation(window):
     assert not window.progress.isVisible()
 
 
-def test_a_missing_mnist_folder_shows_where_to_put_the_files_and_keeps_the_data(make_window, qtbot, tmp_path):
+def test_a_missing_mnist_folder_shows_where_to_put_the_files_and_keeps_the_data(make_window, qtbot, tmp_path,
+                                                                                 monkeypatch):
+    from engine import images
+    # hide a copy the machine may have in the usual places
+    monkeypatch.setattr(images, "KERAS_DIR", tmp_path / "keras")
+    monkeypatch.setattr(images, "SYSTEM_DIR", tmp_path / "system")
     win = make_window(AppState(dataset="xor"))
     serial = win.snapshot.data_version
     win.post("data", {"dataset": "mnist", "data_dir": str(tmp_path / "nowhere")})
