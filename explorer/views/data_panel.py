@@ -50,6 +50,9 @@ def dataset_icon(name: str, theme: Theme = LIGHT, size: int = ICON) -> QIcon:
     return QIcon(pix)
 
 
+# Data sets that come with their own train/test split, as the Sampling box shows it.
+FIXED_SPLITS = {"mnist": (60_000, 10_000), "fashion-mnist": (60_000, 10_000)}
+
 class DataPanel(QWidget):
     """Proposes data changes with ``data_change_requested(dict)``; ``set_state`` syncs it silently."""
 
@@ -220,6 +223,11 @@ class DataPanel(QWidget):
             self.classes.setEnabled(state.dataset in MULTICLASS_2D)
             self.classes.setValue(int(state.classes))
             self.ratio.setValue(int(round(state.train_ratio * 100)))
+            if state.dataset in FIXED_SPLITS:
+                # the images come with their own split; the (disabled) slider shows that share
+                train, test = FIXED_SPLITS[state.dataset]
+                self.ratio.setValue(int(round(100 * train / (train + test))))
+                self.ratio_label.setText(f"{train:,} / {test:,} (fixed)")
             for f, b in self.feature_buttons.items():
                 b.setChecked(f in state.features)
         finally:

@@ -169,3 +169,12 @@ def test_the_epoch_goal_pauses_training(make_window, qtbot):
     wait_for(qtbot, lambda: not win.snapshot.playing and win.snapshot.epoch >= 1, timeout=30_000)
     assert win.snapshot.step == win.snapshot.steps_per_epoch
     wait_for(qtbot, lambda: win.play_action.text().endswith("Play"), timeout=5_000)   # the button follows
+
+
+def test_the_sampling_box_shows_the_fixed_split_of_image_sets(window):
+    panel = window.data_panel
+    panel.set_state(AppState(dataset="mnist"))
+    assert panel.ratio_label.text() == "60,000 / 10,000 (fixed)" and panel.ratio.value() == 86
+    assert not panel.sampling_box.isEnabled()
+    panel.set_state(AppState(dataset="circle", train_ratio=0.7))
+    assert panel.ratio_label.text() == "70%" and panel.sampling_box.isEnabled()
