@@ -46,38 +46,6 @@ def _numpy_tiny_steps(X, Y, n_steps, lr=0.03, batch=10, seed=0):
             b -= lr * dz.sum(axis=1, keepdims=True)
 
 
-def _numpy_mnist_steps(X_rows, Y_rows, n_steps, lr=1e-3, batch=128, seed=0):
-    """[784, 512, 10] relu/softmax/cce with RMSprop in float32, written as a careful NumPy user would."""
-    rng = np.random.default_rng(seed)
-    f32 = np.float32
-    W1 = rng.normal(0, np.sqrt(2 / 784), (512, 784)).astype(f32)
-    W2 = rng.normal(0, np.sqrt(2 / 512), (10, 512)).astype(f32)
-    b1 = np.zeros((512, 1), f32)
-    b2 = np.zeros((10, 1), f32)
-    params = [W1, b1, W2, b2]
-    caches = [np.zeros_like(p) for p in params]
-    order = rng.permutation(X_rows.shape[0])
-    for step in range(n_steps):
-        idx = order[(step * batch) % len(order):][:batch]
-        x = X_rows[idx].T
-        y = Y_rows[idx].T
-        z1 = W1 @ x + b1
-        a1 = np.maximum(z1, 0)
-        z2 = W2 @ a1 + b2
-        e = np.exp(z2 - z2.max(axis=0))
-        a2 = e / e.sum(axis=0)
-        dz2 = (a2 - y) / x.shape[1]
-        dW2 = dz2 @ a1.T
-        db2 = dz2.sum(axis=1, keepdims=True)
-        dz1 = (W2.T @ dz2) * (z1 > 0)
-        dW1 = dz1 @ x.T
-        db1 = dz1.sum(axis=1, keepdims=True)
-        for p, c, g in zip(params, caches, (dW1, db1, dW2, db2)):
-            c *= f32(0.9)
-            c += f32(0.1) * g * g
-            p -= f32(lr) * g / (np.sqrt(c) + f32(1e-7))
-
-
 def _torch_available():
     try:
         import torch  # noqa: F401
@@ -86,27 +54,21 @@ def _torch_available():
         return False
 
 
-def _torch_steps(sizes, hidden, X_rows, Y_rows, n_steps, lr, batch, optimizer, dtype):
+def _torch_tiny_steps(X_rows, Y_rows, n_steps, lr=0.03, batch=10):
+    """[2, 8, 8, 1] tanh/sigmoid/bce with SGD in float64, as a PyTorch user writes it."""
     import torch
     torch.manual_seed(0)
-    layers = []
-    for i, (a, b) in enumerate(zip(sizes[:-1], sizes[1:])):
-        layers.append(torch.nn.Linear(a, b))
-        if i < len(sizes) - 2:
-            layers.append(torch.nn.Tanh() if hidden == "tanh" else torch.nn.ReLU())
-    model = torch.nn.Sequential(*layers).to(dtype)
-    opt = torch.optim.SGD(model.parameters(), lr=lr) if optimizer == "sgd" else \
-        torch.optim.RMSprop(model.parameters(), lr=lr, alpha=0.9, eps=1e-7)
-    X = torch.from_numpy(X_rows).to(dtype)
-    Y = torch.from_numpy(Y_rows).to(dtype)
-    loss_fn = torch.nn.BCEWithLogitsLoss() if sizes[-1] == 1 else torch.nn.CrossEntropyLoss()
-    targets = Y if sizes[-1] == 1 else Y.argmax(dim=1)
+    (d, h1, h2, k) = TINY_SIZES
+    model = torch.nn.Sequential(torch.nn.Linear(d, h1), torch.nn.Tanh(), torch.nn.Linear(h1, h2), torch.nn.Tanh(),
+                                torch.nn.Linear(h2, k)).to(torch.float64)
+    opt = torch.optim.SGD(model.parameters(), lr=lr)
+    X, Y = torch.from_numpy(X_rows), torch.from_numpy(Y_rows)
+    loss_fn = torch.nn.BCEWithLogitsLoss()
     perm = torch.randperm(X.shape[0])
     for step in range(n_steps):
         idx = perm[(step * batch) % len(perm):][:batch]
         opt.zero_grad()
-        loss = loss_fn(model(X[idx]), targets[idx])
-        loss.backward()
+        loss_fn(model(X[idx]), Y[idx]).backward()
         opt.step()
 
 
@@ -141,8 +103,7 @@ def bench_tiny(quick):
         import torch
         torch.set_num_threads(os.cpu_count() or 1)
         n_torch = 2_000 if quick else 10_000
-        torch_rate = n_torch / _timed(_torch_steps, TINY_SIZES, "tanh", X.T.copy(), Y.T.copy(), n_torch,
-                                      0.03, 10, "sgd", torch.float64)
+        torch_rate = n_torch / _timed(_torch_tiny_steps, X.T.copy(), Y.T.copy(), n_torch)
         result["torch_steps_per_s"] = round(torch_rate)
         result["speedup_vs_torch"] = round(engine_rate / torch_rate, 1)
     return result
@@ -202,7 +163,9 @@ def bench_mnist(quick):
     else:
         engine_epoch = min(_timed(trainer.train, None, 1) for _ in range(2))
     n_ref = 60 if quick else 150
-    numpy_epoch = _timed(_numpy_mnist_steps, X_rows, Y_rows, n_ref) * steps_per_epoch / n_ref
+    from .classic import BATCH, NumpyClassic, TorchClassic        # the same references bench --classic runs
+    order = rng.permutation(MNIST_SAMPLES)
+    numpy_epoch = _timed(NumpyClassic(0).steps, X_rows, Y_rows, order[:n_ref * BATCH]) * steps_per_epoch / n_ref
     bound = matmul_bound_seconds(mnist_epoch_flops())
     same_shapes = same_shapes_seconds(steps_per_epoch)
     result = {"workload": "mnist-shaped [784,512,10] relu/softmax/cce rmsprop batch 128 float32, 60000 samples",
@@ -215,8 +178,7 @@ def bench_mnist(quick):
         import torch
         torch.set_num_threads(os.cpu_count() or 1)
         n_torch = 40 if quick else 120
-        seconds = _timed(_torch_steps, MNIST_SIZES, "relu", X_rows, Y_rows, n_torch, 1e-3, 128, "rmsprop",
-                         torch.float32)
+        seconds = _timed(TorchClassic(0).steps, X_rows, Y_rows, order[:n_torch * BATCH])
         result["torch_s_per_epoch"] = round(seconds * steps_per_epoch / n_torch, 3)
     return result
 

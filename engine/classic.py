@@ -37,9 +37,12 @@ class NumpyClassic:
         return (np.maximum(X @ W1 + b1, 0) @ W2 + b2).argmax(axis=1)
 
     def epoch(self, X, Y):
+        self.steps(X, Y, self.rng.permutation(X.shape[0]))
+
+    def steps(self, X, Y, order):
+        """One step per BATCH entries of order."""
         W1, b1, W2, b2 = self.params
         f32 = np.float32
-        order = self.rng.permutation(X.shape[0])
         for start in range(0, len(order), BATCH):
             idx = order[start:start + BATCH]
             x, y = X[idx], Y[idx]
@@ -71,9 +74,12 @@ class TorchClassic:
             return self.model(self.torch.from_numpy(X)).argmax(dim=1).numpy()
 
     def epoch(self, X, Y):
+        self.steps(X, Y, self.torch.randperm(X.shape[0]))
+
+    def steps(self, X, Y, order):
+        """One step per BATCH entries of order."""
         torch = self.torch
         X, labels = torch.from_numpy(X), torch.from_numpy(Y.argmax(axis=1))
-        order = torch.randperm(X.shape[0])
         for start in range(0, len(order), BATCH):
             idx = order[start:start + BATCH]
             self.opt.zero_grad()

@@ -499,11 +499,16 @@ def update_params(opt, sizes, p_off, theta, grad, state, new_theta, new_state, h
     set_step(opt, hyper, t)
     new_theta[:] = theta
     new_state[:] = state
-    w_sum, s0_sum, s1_sum = update_params_in_place(opt, sizes, p_off, new_theta, grad, new_state, hyper)
-    if finite(w_sum, s0_sum, s1_sum):
-        return True
-    # a sum can overflow while every value is finite
-    return all_finite(new_theta) and all_finite(new_state.ravel())
+    return update_params_checked(opt, sizes, p_off, new_theta, grad, new_state, hyper)[0]
+
+
+@njit(**JIT)
+def update_params_checked(opt, sizes, p_off, theta, grad, state, hyper):
+    """update_params_in_place, then (ok, sums): ok is False when any new value is NaN or infinite."""
+    w_sum, s0_sum, s1_sum = update_params_in_place(opt, sizes, p_off, theta, grad, state, hyper)
+    # the sums say it at once; only when one overflowed must every value be looked at
+    ok = finite(w_sum, s0_sum, s1_sum) or (all_finite(theta) and all_finite(state.ravel()))
+    return ok, w_sum, s0_sum, s1_sum
 
 
 @njit(**JIT_EXACT)
@@ -649,8 +654,8 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
             w_sum, s0_sum, s1_sum = update_params_in_place(opt, sizes, p_off, theta, grad, state, hyper)
         else:
             theta_before, state_before = theta.copy(), state.copy()
-            w_sum, s0_sum, s1_sum = update_params_in_place(opt, sizes, p_off, theta, grad, state, hyper)
-            if not (all_finite(theta) and all_finite(state.ravel())):
+            ok, w_sum, s0_sum, s1_sum = update_params_checked(opt, sizes, p_off, theta, grad, state, hyper)
+            if not ok:
                 theta[:] = theta_before
                 state[:] = state_before
                 return step, False, cursor
