@@ -8,7 +8,10 @@ The input batch is gathered as rows XB (m, d), so the first layer reads XB.T.
 import math
 
 import numpy as np
-from numba import njit
+from numba import njit, prange
+
+# Imported first so that the BLAS the kernels call is loaded single-threaded when it can be.
+from . import threads  # noqa: F401
 
 # No 'nnan'/'ninf': the kernels must see NaN and infinity to stop a diverging run.
 FASTMATH = {"reassoc", "contract", "nsz", "arcp"}
@@ -18,6 +21,8 @@ JIT = dict(nogil=True, cache=True, fastmath=FASTMATH, error_model="numpy")
 # For the functions that decide whether a value is finite: under 'reassoc' the compiler may fold
 # a sum with an infinite term into a finite one, so these have no fastmath at all.
 JIT_EXACT = dict(nogil=True, cache=True, error_model="numpy")
+# For the kernels that split large work into `parts` blocks, one per core (see engine.threads).
+PARALLEL_JIT = dict(JIT, parallel=True)
 
 # Activation codes (engine.names.ACTIVATION_CODES).
 LINEAR, RELU, LEAKY_RELU, ELU, GELU, SWISH, SIGMOID, TANH, SIN, SOFTMAX = range(10)
@@ -30,6 +35,26 @@ GELU_K = 0.044715
 
 # Below this many multiply-adds a plain loop beats a BLAS call's overhead.
 BLAS_MIN_MACS = 32768
+# Below this many multiply-adds (or parameters to update, or values to copy) a product or pass is
+# not worth splitting over cores: waking the other threads costs more than it saves.
+PARALLEL_MIN_MACS = 1 << 22
+PARALLEL_MIN_VALUES = 1 << 16
+# Rows per block at least, so each block's product stays efficient.
+MIN_ROWS_PER_PART = 32
+
+
+@njit(inline="always", **JIT)
+def blocks(parts, rows, work, min_work):
+    """How many blocks to split `rows` rows of `work` units into: 1 unless both are large."""
+    if parts < 2 or work < min_work:
+        return 1
+    return max(1, min(parts, rows // MIN_ROWS_PER_PART))
+
+
+@njit(inline="always", **JIT)
+def block(rows, n_blocks, p):
+    """Rows [lo, hi) of block p of n_blocks."""
+    return rows * p // n_blocks, rows * (p + 1) // n_blocks
 
 
 
@@ -134,9 +159,22 @@ def derivative_scalar(code, z, a):
     return math.cos(z)
 
 
-@njit(**JIT)
-def affine(W, b, A_prev, Z):
-    """Z = W · A_prev + b (MATH.md forward pass). A_prev may be a transposed view."""
+@njit(**PARALLEL_JIT)
+def affine(W, b, A_prev, Z, parts):
+    """Z = W · A_prev + b (MATH.md forward pass). A_prev may be a transposed view. A large product
+    is split by rows of W into up to `parts` blocks computed at once."""
+    n, k = W.shape
+    n_blocks = blocks(parts, n, n * k * Z.shape[1], PARALLEL_MIN_MACS)
+    if n_blocks == 1:
+        _affine(W, b, A_prev, Z)
+        return
+    for p in prange(n_blocks):
+        lo, hi = block(n, n_blocks, p)
+        _affine(W[lo:hi], b[lo:hi], A_prev, Z[lo:hi])
+
+
+@njit(inline="always", **JIT)
+def _affine(W, b, A_prev, Z):
     n, k = W.shape
     m = Z.shape[1]
     if n * k * m >= BLAS_MIN_MACS:
@@ -254,9 +292,22 @@ def output_error(act, loss, Z, A, Y, dZ, scale):
             dZ[j, s] = c * (A[j, s] - Y[j, s]) * derivative_scalar(act, Z[j, s], A[j, s])
 
 
-@njit(**JIT)
-def weight_grads(dZ, A_prev_T, dW, db, scale):
-    """dW = scale · dZ · A_prevᵀ and db = scale · Σ_columns dZ. A_prev_T is A_prev transposed, (m, k)."""
+@njit(**PARALLEL_JIT)
+def weight_grads(dZ, A_prev_T, dW, db, scale, parts):
+    """dW = scale · dZ · A_prevᵀ and db = scale · Σ_columns dZ. A_prev_T is A_prev transposed, (m, k).
+    A large product is split by rows of dZ into up to `parts` blocks computed at once."""
+    n, m = dZ.shape
+    n_blocks = blocks(parts, n, n * m * dW.shape[1], PARALLEL_MIN_MACS)
+    if n_blocks == 1:
+        _weight_grads(dZ, A_prev_T, dW, db, scale)
+        return
+    for p in prange(n_blocks):
+        lo, hi = block(n, n_blocks, p)
+        _weight_grads(dZ[lo:hi], A_prev_T, dW[lo:hi], db[lo:hi], scale)
+
+
+@njit(inline="always", **JIT)
+def _weight_grads(dZ, A_prev_T, dW, db, scale):
     n, m = dZ.shape
     k = dW.shape[1]
     if n * k * m >= BLAS_MIN_MACS:
@@ -279,9 +330,24 @@ def weight_grads(dZ, A_prev_T, dW, db, scale):
         db[j, 0] = scale * total
 
 
-@njit(**JIT)
-def hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev):
-    """dZˡ⁻¹ = (Wˡ)ᵀ · dZˡ ⊙ fˡ⁻¹'(Zˡ⁻¹)."""
+@njit(**PARALLEL_JIT)
+def hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, parts):
+    """dZˡ⁻¹ = (Wˡ)ᵀ · dZˡ ⊙ fˡ⁻¹'(Zˡ⁻¹). A large product is split by rows of dZˡ⁻¹ (columns of W)
+    into up to `parts` blocks computed at once."""
+    n, k = W.shape
+    n_blocks = blocks(parts, k, n * k * dZ.shape[1], PARALLEL_MIN_MACS)
+    if n_blocks == 1:
+        _hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev)
+        return
+    for p in prange(n_blocks):
+        lo, hi = block(k, n_blocks, p)
+        # a block of W's columns, copied so the product gets the contiguous array BLAS needs
+        _hidden_error(np.ascontiguousarray(W[:, lo:hi]), dZ, Z_prev[lo:hi], A_prev[lo:hi], act_prev,
+                      dZ_prev[lo:hi])
+
+
+@njit(inline="always", **JIT)
+def _hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev):
     n, k = W.shape
     m = dZ.shape[1]
     if n * k * m >= BLAS_MIN_MACS:
@@ -421,7 +487,7 @@ def _adam(w, g, m, v, step_size, v_scale, l1, l2, b1, c1, b2, c2, eps, one, zero
     return w_sum, m_sum, v_sum
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def update_in_place(opt, theta, grad, state, lo, hi, hyper, regularise):
     """One optimizer step for theta[lo:hi] and its state, in place. Returns the sums of |value| of
     the new weights and of each state row. Regularisation (L1, L2) applies where regularise is
@@ -453,21 +519,38 @@ def set_step(opt, hyper, t):
         hyper[V_SCALE] = 1.0 / (1.0 - hyper[BETA2] ** t)
 
 
+@njit(**PARALLEL_JIT)
+def update_range(opt, theta, grad, state, lo, hi, hyper, regularise, parts):
+    """update_in_place for theta[lo:hi], a large range split into up to `parts` blocks updated at
+    once. Returns the sums of |value| as floats."""
+    n_blocks = blocks(parts, hi - lo, hi - lo, PARALLEL_MIN_VALUES)
+    if n_blocks == 1:
+        w_sum, s0_sum, s1_sum = update_in_place(opt, theta, grad, state, lo, hi, hyper, regularise)
+        return float(w_sum), float(s0_sum), float(s1_sum)
+    sums = np.zeros((n_blocks, 3))
+    for p in prange(n_blocks):
+        first, last = block(hi - lo, n_blocks, p)
+        w_sum, s0_sum, s1_sum = update_in_place(opt, theta, grad, state, lo + first, lo + last, hyper, regularise)
+        sums[p, 0] = w_sum
+        sums[p, 1] = s0_sum
+        sums[p, 2] = s1_sum
+    return sums[:, 0].sum(), sums[:, 1].sum(), sums[:, 2].sum()
+
+
 @njit(**JIT)
-def update_params_in_place(opt, sizes, p_off, theta, grad, state, hyper):
+def update_params_in_place(opt, sizes, p_off, theta, grad, state, hyper, parts):
     """Update every layer in place (set_step first): regularisation on the weights only.
     Returns the sums of |value| of the new parameters and of each state row (float64)."""
     if hyper[L1] == 0 and hyper[L2] == 0:
         # no regularisation: weights and biases update alike, in one pass over every parameter
-        w_sum, s0_sum, s1_sum = update_in_place(opt, theta, grad, state, 0, theta.shape[0], hyper, False)
-        return float(w_sum), float(s0_sum), float(s1_sum)
+        return update_range(opt, theta, grad, state, 0, theta.shape[0], hyper, False, parts)
     w_total = s0_total = s1_total = 0.0
     for l in range(sizes.shape[0] - 1):
         w_lo = p_off[l]
         b_lo = w_lo + sizes[l + 1] * sizes[l]
         hi = b_lo + sizes[l + 1]
         for lo, up, regularise in ((w_lo, b_lo, True), (b_lo, hi, False)):
-            w_sum, s0_sum, s1_sum = update_in_place(opt, theta, grad, state, lo, up, hyper, regularise)
+            w_sum, s0_sum, s1_sum = update_range(opt, theta, grad, state, lo, up, hyper, regularise, parts)
             w_total += w_sum
             s0_total += s0_sum
             s1_total += s1_sum
@@ -483,7 +566,7 @@ def all_finite(x):
     return True
 
 
-@njit(**JIT)
+@njit(inline="always", **JIT)
 def abs_sum(x):
     """Σ|x| in float64: NaN or infinite when any value is, and never below the largest |x|."""
     total = x.dtype.type(0)
@@ -492,20 +575,33 @@ def abs_sum(x):
     return float(total)
 
 
+@njit(**PARALLEL_JIT)
+def abs_sum_parts(x, parts):
+    """abs_sum of a large x, split into up to `parts` blocks summed at once."""
+    n_blocks = blocks(parts, x.shape[0], x.shape[0], PARALLEL_MIN_VALUES)
+    if n_blocks == 1:
+        return abs_sum(x)
+    sums = np.zeros(n_blocks)
+    for p in prange(n_blocks):
+        lo, hi = block(x.shape[0], n_blocks, p)
+        sums[p] = abs_sum(x[lo:hi])
+    return sums.sum()
+
+
 @njit(**JIT)
-def update_params(opt, sizes, p_off, theta, grad, state, new_theta, new_state, hyper, t):
+def update_params(opt, sizes, p_off, theta, grad, state, new_theta, new_state, hyper, t, parts):
     """The update for step t (from 1) written into new_theta and new_state, leaving theta and
     state as they are; False when any new value is NaN or infinite."""
     set_step(opt, hyper, t)
     new_theta[:] = theta
     new_state[:] = state
-    return update_params_checked(opt, sizes, p_off, new_theta, grad, new_state, hyper)[0]
+    return update_params_checked(opt, sizes, p_off, new_theta, grad, new_state, hyper, parts)[0]
 
 
 @njit(**JIT)
-def update_params_checked(opt, sizes, p_off, theta, grad, state, hyper):
+def update_params_checked(opt, sizes, p_off, theta, grad, state, hyper, parts):
     """update_params_in_place, then (ok, sums): ok is False when any new value is NaN or infinite."""
-    w_sum, s0_sum, s1_sum = update_params_in_place(opt, sizes, p_off, theta, grad, state, hyper)
+    w_sum, s0_sum, s1_sum = update_params_in_place(opt, sizes, p_off, theta, grad, state, hyper, parts)
     # the sums say it at once; only when one overflowed must every value be looked at
     ok = finite(w_sum, s0_sum, s1_sum) or (all_finite(theta) and all_finite(state.ravel()))
     return ok, w_sum, s0_sum, s1_sum
@@ -549,16 +645,29 @@ def update_stays_finite(opt, hyper, w_sum, g_sum, s0_sum, s1_sum):
 
 
 @njit(**JIT)
-def state_sums(theta, state):
+def state_sums(theta, state, parts):
     """Σ|w| and Σ|state row| for update_stays_finite."""
-    s1 = abs_sum(state[1]) if state.shape[0] > 1 else 0.0
-    s0 = abs_sum(state[0]) if state.shape[0] > 0 else 0.0
-    return abs_sum(theta), s0, s1
+    s1 = abs_sum_parts(state[1], parts) if state.shape[0] > 1 else 0.0
+    s0 = abs_sum_parts(state[0], parts) if state.shape[0] > 0 else 0.0
+    return abs_sum_parts(theta, parts), s0, s1
 
 
-@njit(**JIT)
-def gather_rows(X_rows, idx, XB):
-    """XB[s] = X_rows[idx[s]]: the mini-batch as rows, one contiguous copy per sample."""
+@njit(**PARALLEL_JIT)
+def gather_rows(X_rows, idx, XB, parts):
+    """XB[s] = X_rows[idx[s]]: the mini-batch as rows, one contiguous copy per sample; a large batch
+    is split into up to `parts` blocks of samples copied at once."""
+    m = idx.shape[0]
+    n_blocks = blocks(parts, m, m * X_rows.shape[1], PARALLEL_MIN_VALUES)
+    if n_blocks == 1:
+        _gather_rows(X_rows, idx, XB)
+        return
+    for p in prange(n_blocks):
+        lo, hi = block(m, n_blocks, p)
+        _gather_rows(X_rows, idx[lo:hi], XB[lo:hi])
+
+
+@njit(inline="always", **JIT)
+def _gather_rows(X_rows, idx, XB):
     d = X_rows.shape[1]
     for s in range(idx.shape[0]):
         row = idx[s]
@@ -574,7 +683,7 @@ def _view(buf, off, n, m):
 @njit(**JIT)
 def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
                X_rows, Y_rows, order, batch_size, n_steps, start_cursor,
-               hyper, log_eps, t0, losses):
+               hyper, log_eps, t0, losses, parts):
     """Run n_steps mini-batch steps entirely in compiled code, updating theta and state in place.
 
     A step whose cost or gradient is NaN or infinite stops the loop before its update. The update
@@ -583,6 +692,7 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
     leaves the parameters and state of the last good step.
     order is the concatenated sample order of every epoch this call may touch; the batch of a step
     is the next batch_size entries, cut short at the end of an epoch (M samples).
+    Large products and passes are split into up to `parts` blocks, one per core.
     Returns (steps done, ok flag, cursor after the last step). Each step's batch cost is written
     to losses.
     """
@@ -605,13 +715,13 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
         u_off[l + 1] = u_off[l] + sizes[l + 1] * batch_size
     cursor = start_cursor
     t = t0
-    w_sum, s0_sum, s1_sum = state_sums(theta, state)
+    w_sum, s0_sum, s1_sum = state_sums(theta, state, parts)
     for step in range(n_steps):
         epoch_pos = cursor % M
         m = min(batch_size, M - epoch_pos)
         idx = order[cursor:cursor + m]
-        gather_rows(X_rows, idx, XB[:m])
-        gather_rows(Y_rows, idx, YB[:m])
+        gather_rows(X_rows, idx, XB[:m], parts)
+        gather_rows(Y_rows, idx, YB[:m], parts)
         # forward
         for l in range(L):
             n_out = sizes[l + 1]
@@ -621,9 +731,9 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
             Z = _view(zbuf, u_off[l], n_out, m)
             A = _view(abuf, u_off[l], n_out, m)
             if l == 0:
-                affine(W, b, XB[:m].T, Z)
+                affine(W, b, XB[:m].T, Z, parts)
             else:
-                affine(W, b, _view(abuf, u_off[l - 1], n_in, m), Z)
+                affine(W, b, _view(abuf, u_off[l - 1], n_in, m), Z, parts)
             activate(acts[l], Z, A)
         A_out = _view(abuf, u_off[L - 1], sizes[L], m)
         losses[step] = cost(loss, A_out, YB[:m].T, log_eps)
@@ -639,22 +749,22 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
             dW = _view(grad, p_off[l], n_out, n_in)
             db = _view(grad, p_off[l] + n_out * n_in, n_out, 1)
             if l == 0:
-                weight_grads(dZ, XB[:m], dW, db, 1.0)
+                weight_grads(dZ, XB[:m], dW, db, 1.0, parts)
             else:
                 A_prev = _view(abuf, u_off[l - 1], n_in, m)
-                weight_grads(dZ, A_prev.T, dW, db, 1.0)
+                weight_grads(dZ, A_prev.T, dW, db, 1.0, parts)
                 W = _view(theta, p_off[l], n_out, n_in)
                 hidden_error(W, dZ, _view(zbuf, u_off[l - 1], n_in, m), A_prev, acts[l - 1],
-                             _view(dzbuf, u_off[l - 1], n_in, m))
-        g_sum = abs_sum(grad)
+                             _view(dzbuf, u_off[l - 1], n_in, m), parts)
+        g_sum = abs_sum_parts(grad, parts)
         if not is_finite(g_sum):
             return step, False, cursor
         set_step(opt, hyper, t + 1)
         if update_stays_finite(opt, hyper, w_sum, g_sum, s0_sum, s1_sum):
-            w_sum, s0_sum, s1_sum = update_params_in_place(opt, sizes, p_off, theta, grad, state, hyper)
+            w_sum, s0_sum, s1_sum = update_params_in_place(opt, sizes, p_off, theta, grad, state, hyper, parts)
         else:
             theta_before, state_before = theta.copy(), state.copy()
-            ok, w_sum, s0_sum, s1_sum = update_params_checked(opt, sizes, p_off, theta, grad, state, hyper)
+            ok, w_sum, s0_sum, s1_sum = update_params_checked(opt, sizes, p_off, theta, grad, state, hyper, parts)
             if not ok:
                 theta[:] = theta_before
                 state[:] = state_before

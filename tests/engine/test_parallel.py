@@ -1,0 +1,157 @@
+"""Large products and passes split into one block per core: the same numbers as one block, the
+BLAS set up for it, and the fallback when it cannot be."""
+import ctypes.util
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from engine import Network, Trainer, TrainingDiverged, kernels, trainer as trainer_module
+
+RNG = np.random.default_rng(0)
+
+
+def random(*shape, dtype=np.float32):
+    return RNG.standard_normal(shape).astype(dtype)
+
+
+def test_blocks_split_only_large_work_and_cover_every_row():
+    assert kernels.blocks(2, 512, kernels.PARALLEL_MIN_MACS - 1, kernels.PARALLEL_MIN_MACS) == 1
+    assert kernels.blocks(2, 512, kernels.PARALLEL_MIN_MACS, kernels.PARALLEL_MIN_MACS) == 2
+    assert kernels.blocks(1, 512, 10 ** 9, kernels.PARALLEL_MIN_MACS) == 1
+    assert kernels.blocks(8, 64, 10 ** 9, kernels.PARALLEL_MIN_MACS) == 2     # at least 32 rows each
+    for rows, n in ((512, 2), (7, 3), (1000, 7)):
+        edges = [kernels.block(rows, n, p) for p in range(n)]
+        assert edges[0][0] == 0 and edges[-1][1] == rows
+        assert all(hi == lo for (_, hi), (lo, _) in zip(edges, edges[1:]))
+
+
+def test_split_products_equal_one_block():
+    W, b, X = random(512, 784), random(512, 1), random(64, 784)
+    Z1, Z2 = (np.empty((512, 64), np.float32) for _ in range(2))
+    kernels.affine(W, b, X.T, Z1, 1)
+    kernels.affine(W, b, X.T, Z2, 2)
+    np.testing.assert_allclose(Z2, Z1, rtol=1e-6, atol=1e-5)
+
+    dZ = random(512, 64)
+    dW1, dW2 = np.empty_like(W), np.empty_like(W)
+    db1, db2 = np.empty_like(b), np.empty_like(b)
+    kernels.weight_grads(dZ, X, dW1, db1, 0.5, 1)
+    kernels.weight_grads(dZ, X, dW2, db2, 0.5, 2)
+    np.testing.assert_allclose(dW2, dW1, rtol=1e-6, atol=1e-5)
+    np.testing.assert_allclose(db2, db1, rtol=1e-6, atol=1e-5)
+
+    # the error sent back through W (512 × 784): split by W's columns
+    Z_prev = random(784, 64)
+    A_prev = np.maximum(Z_prev, 0)
+    out1, out2 = np.empty((784, 64), np.float32), np.empty((784, 64), np.float32)
+    kernels.hidden_error(W, dZ, Z_prev, A_prev, kernels.RELU, out1, 1)
+    kernels.hidden_error(W, dZ, Z_prev, A_prev, kernels.RELU, out2, 2)
+    np.testing.assert_allclose(out2, out1, rtol=1e-6, atol=1e-5)
+    assert np.all(out2[Z_prev < 0] == 0)
+
+
+def test_split_gather_and_sums_equal_one_block():
+    X_rows, idx = random(1000, 784), RNG.permutation(1000)[:128].astype(np.int64)
+    XB1, XB2 = np.empty((128, 784), np.float32), np.empty((128, 784), np.float32)
+    kernels.gather_rows(X_rows, idx, XB1, 1)
+    kernels.gather_rows(X_rows, idx, XB2, 2)
+    np.testing.assert_array_equal(XB2, X_rows[idx])
+    np.testing.assert_array_equal(XB1, XB2)
+    x = random(300_000, dtype=np.float64)
+    assert kernels.abs_sum_parts(x, 2) == pytest.approx(np.abs(x).sum(), rel=1e-12)
+    x[12345] = np.nan
+    assert np.isnan(kernels.abs_sum_parts(x, 2))
+
+
+@pytest.mark.parametrize("opt", [kernels.SGD, kernels.MOMENTUM, kernels.RMSPROP, kernels.ADAM])
+def test_split_update_equals_one_block(opt):
+    n = 200_000
+    theta, grad, state = random(n), random(n), np.abs(random(2, n))
+    hyper = kernels.hyperparameters(1e-3, 1e-4, 1e-3, 0.9, False, 0.9, 0.9, 0.999, 1e-7, np.float32)
+    kernels.set_step(opt, hyper, 3)
+    results = []
+    for parts in (1, 2):
+        t, s = theta.copy(), state.copy()
+        sums = kernels.update_range(opt, t, grad, s, 10, n - 10, hyper, True, parts)
+        results.append((t, s, sums))
+    (t1, s1, sums1), (t2, s2, sums2) = results
+    # equal up to rounding: where a block starts decides which values the vectorised loop body
+    # (with fused multiply-adds) computes and which its scalar remainder does
+    np.testing.assert_allclose(t2, t1, rtol=1e-6)
+    np.testing.assert_allclose(s2, s1, rtol=1e-6)
+    assert t2[0] == theta[0] and t2[-1] == theta[-1]        # outside [lo, hi): untouched
+    np.testing.assert_allclose(sums2, sums1, rtol=1e-5)
+
+
+def big_trainer(parts, monkeypatch, scale=1.0, lr=1e-3):
+    monkeypatch.setattr(trainer_module, "PARTS", parts)
+    rng = np.random.default_rng(1)
+    X = rng.random((300, 2000), dtype=np.float32) * np.float32(scale)
+    labels = rng.integers(0, 3, 2000)
+    net = Network([300, 256, 3], hidden="relu", output="softmax", loss="cce", init="he", seed=0,
+                  dtype=np.float32)
+    return Trainer(net, (X, labels), optimizer="rmsprop", lr=lr, batch_size=128, seed=0)
+
+
+def test_training_split_over_cores_matches_one_core(monkeypatch):
+    one = big_trainer(1, monkeypatch)
+    one.train(steps=30)
+    two = big_trainer(2, monkeypatch)
+    two.train(steps=30)
+    np.testing.assert_allclose(two.net.parameters, one.net.parameters, rtol=1e-4, atol=1e-6)
+    np.testing.assert_allclose(two._state, one._state, rtol=1e-3, atol=1e-12)
+    assert two.last_loss == pytest.approx(one.last_loss, rel=1e-4)
+
+
+def test_an_overflowing_split_update_is_refused_and_the_weights_are_kept(monkeypatch):
+    trainer = big_trainer(2, monkeypatch, scale=1e4, lr=1e37)
+    before, state_before = trainer.net.parameters.copy(), trainer._state.copy()
+    with pytest.raises(TrainingDiverged):
+        trainer.train(steps=3)
+    assert trainer.steps == 0
+    np.testing.assert_array_equal(trainer.net.parameters, before)
+    np.testing.assert_array_equal(trainer._state, state_before)
+
+
+PROBE = """
+import ctypes, json, os, sys
+if sys.argv[1] == "scipy-first":
+    import scipy.linalg
+import numba
+from engine import threads
+from threadpoolctl import threadpool_info
+pools = {os.path.basename(os.path.dirname(p["filepath"])): p["num_threads"] for p in threadpool_info()
+         if p.get("internal_api") == "openblas"}
+levels = None
+if numba.threading_layer() == "omp":
+    levels = ctypes.CDLL("libgomp.so.1").omp_get_max_active_levels()
+print(json.dumps({"parts": threads.PARTS, "pools": pools, "layer": numba.threading_layer(), "levels": levels}))
+"""
+
+
+def probe(mode):
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")}
+    out = subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True, check=True, env=env)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.skipif((os.cpu_count() or 1) < 2 or not ctypes.util.find_library("gomp"),
+                    reason="splitting needs two cores and an OpenMP runtime")
+def test_on_two_cores_the_engine_splits_with_numbas_blas_single_threaded_and_numpys_untouched():
+    found = probe("engine-first")
+    assert found["parts"] == os.cpu_count()
+    assert found["layer"] in ("omp", "tbb")
+    assert found["pools"]["scipy.libs"] == 1              # what Numba calls: one thread per call
+    assert found["pools"].get("numpy.libs", os.cpu_count()) == os.cpu_count()
+    if found["layer"] == "omp":
+        assert found["levels"] == 1                        # nested parallelism off again
+
+
+def test_when_scipys_blas_is_already_loaded_the_engine_does_not_split():
+    found = probe("scipy-first")
+    assert found["parts"] == 1
+    assert found["pools"]["scipy.libs"] == os.cpu_count()
