@@ -223,10 +223,17 @@ class Network:
 
     def predict(self, X, batch=4096):
         """The network's output for X, computed in batches so large sets need little memory."""
-        X = self.check_inputs(X)
+        return self.predict_checked(self.check_inputs(X), batch)
+
+    def predict_checked(self, X, batch=4096):
+        """predict for inputs already known to be finite, of the right shape and dtype (a trainer's
+        data). X may be the transpose of a row-per-sample array: the kernels read it in place."""
         out = np.empty((self._sizes[-1], X.shape[1]), dtype=self.dtype)
         for start in range(0, X.shape[1], batch):
-            out[:, start:start + batch] = self._forward(np.ascontiguousarray(X[:, start:start + batch])).A[-1]
+            chunk = X[:, start:start + batch]
+            if not (chunk.flags.c_contiguous or chunk.flags.f_contiguous):
+                chunk = np.ascontiguousarray(chunk)
+            out[:, start:start + batch] = self._forward(chunk).A[-1]
         return out
 
     def loss(self, trace, Y):

@@ -466,6 +466,7 @@ class Trainer:
     def evaluate(self, max_samples=None):
         """Cost and accuracy on the training and test sets (accuracy None for regression).
         max_samples evaluates on the first that many samples of each set, for quick updates."""
+        self._check_consistency()
         train = self._measure(self._data.X_rows, self._data.Y_rows, max_samples, rows=True)
         test = (None, None)
         if self._data.X_test is not None:
@@ -477,7 +478,7 @@ class Trainer:
             X, Y = X.T, Y.T
         if max_samples:
             X, Y = X[:, :max_samples], Y[:, :max_samples]
-        A = self.net.predict(X)
+        A = self.net.predict_checked(X)        # the data was checked when the trainer got it
         Y = np.ascontiguousarray(Y)
         loss = self.net.cost_of_outputs(A, Y)
         return loss, self.accuracy(A, Y)

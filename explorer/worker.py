@@ -26,9 +26,9 @@ CHUNK_SECONDS = 0.015          # target duration of one training chunk while pla
 # much as the training. Pause still answers within MAX_CHUNK_SECONDS.
 MIN_CHUNK_STEPS = 25
 MAX_CHUNK_SECONDS = 0.08
-# Big data (MNIST): chunks of this long, so the views redraw about 8 times a second and the two
+# Big data (MNIST): chunks of this long, so the views redraw about 5 times a second and the two
 # cores go to training (the curves and image views need no more); Pause still answers within it.
-BIG_CHUNK_SECONDS = 0.12
+BIG_CHUNK_SECONDS = 0.2
 PUBLISH_INTERVAL = 1.0 / 50.0  # at most this often, and only once the GUI took the last one
 IMAGE_RESULTS_INTERVAL = 0.5   # image views' predictions: at most this often while playing
 IMAGE_PAGE = 600               # test images sent to the image views (the first ones of the test set)

@@ -322,3 +322,11 @@ def test_layer_index_out_of_range():
         net.add_neurons(2)
     with pytest.raises(ValueError, match="neuron index must be from 0 to 2"):
         net.remove_neuron(1, 3)
+
+
+def test_predict_checked_reads_a_transposed_row_array_in_place_and_matches_predict():
+    net = Network([5, 7, 3], hidden="relu", output="softmax", loss="cce", seed=0)
+    rows = np.random.default_rng(0).normal(size=(5000, 5))       # one sample per row
+    expected = net.predict(np.ascontiguousarray(rows.T))
+    np.testing.assert_allclose(net.predict_checked(rows.T, batch=4096), expected, rtol=1e-12)
+    np.testing.assert_allclose(net.predict_checked(rows.T[:, ::2], batch=1000), expected[:, ::2], rtol=1e-12)
