@@ -22,6 +22,7 @@ JIT = dict(nogil=True, cache=True, fastmath=FASTMATH, error_model="numpy")
 # a sum with an infinite term into a finite one, so these have no fastmath at all.
 JIT_EXACT = dict(nogil=True, cache=True, error_model="numpy")
 # For the kernels that split large work into `parts` blocks, one per core (see engine.threads).
+# Each runs its serial body (inlined, so a small network pays no extra call) unless the work is large.
 PARALLEL_JIT = dict(JIT, parallel=True)
 
 # Activation codes (engine.names.ACTIVATION_CODES).

@@ -196,6 +196,26 @@ class DataPanel(QWidget):
         if not self._syncing:
             self._propose(classes=int(value))
 
+    def _show_classes(self, state: AppState) -> None:
+        """The Classes box: a setting for spiral and blobs; otherwise (disabled) what the data has,
+        shown as the box's special text, since images have more classes than the box allows."""
+        settable = state.dataset in MULTICLASS_2D
+        self.classes.setEnabled(settable)
+        if settable:
+            self.classes.setSpecialValueText("")
+            self.classes.setMinimum(2)
+            self.classes.setValue(int(state.classes))
+            return
+        if state.output == "softmax":
+            shown = str(int(state.classes))
+        elif state.loss == "bce":
+            shown = "2"
+        else:
+            shown = "—"           # regression: no classes
+        self.classes.setMinimum(1)
+        self.classes.setSpecialValueText(shown)
+        self.classes.setValue(1)
+
     def set_state(self, state: AppState) -> None:
         """Show ``state`` without proposing anything."""
         self._state = state
@@ -220,8 +240,7 @@ class DataPanel(QWidget):
             else:
                 self.data_note.setText("")
             self.noise.setValue(int(round(state.noise * 100)))
-            self.classes.setEnabled(state.dataset in MULTICLASS_2D)
-            self.classes.setValue(int(state.classes))
+            self._show_classes(state)
             self.ratio.setValue(int(round(state.train_ratio * 100)))
             if state.dataset in FIXED_SPLITS:
                 # the images come with their own split; the (disabled) slider shows that share

@@ -24,3 +24,17 @@ def test_classes_control_switches_to_softmax_and_keeps_hidden_weights(window, qt
     panel.classes.setValue(2)                                    # back to two: sigmoid and bce
     qtbot.waitUntil(lambda: window.snapshot.sizes[-1] == 1, timeout=10_000)
     assert window.worker.trainer.net.activations[-1] == "sigmoid"
+
+
+def test_disabled_classes_box_shows_what_the_data_has(window):
+    from explorer.state import AppState
+    panel = window.data_panel
+    assert panel.classes.text() == "2"                           # circle: two classes
+    images = AppState(dataset="digits", hidden=(32,), activations=("relu",), output="softmax", loss="cce",
+                      classes=10)
+    panel.set_state(images)
+    assert not panel.classes.isEnabled() and panel.classes.text() == "10"   # more than the box allows
+    panel.set_state(AppState(dataset="plane", output="linear", loss="mse"))
+    assert panel.classes.text() == "—"                           # regression
+    panel.set_state(AppState(dataset="blobs", output="softmax", loss="cce", classes=5))
+    assert panel.classes.isEnabled() and panel.classes.value() == 5 and panel.classes.text() == "5"
