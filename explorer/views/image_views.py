@@ -458,6 +458,16 @@ class ClassProbabilities(_Painted):
     def predicted(self) -> int | None:
         return None if self.probs is None else int(np.argmax(self.probs))
 
+    def columns(self, fm, head: float):
+        """(image side, left edge of the names, names' width, percentages' width). The class names
+        get their full width first (down to a short bar); the image takes what is left."""
+        label_need = max(fm.horizontalAdvance(n) for n in self.class_names) + fm.horizontalAdvance(" ✓") + 6
+        percent_w = fm.horizontalAdvance("100%") + 10
+        side = max(0.0, min(self.height() - head - 8, self.width() * 0.3, 180.0,
+                            self.width() - 16 - label_need - percent_w - 40))
+        left = (side + 12) if self.image is not None else 4
+        return side, left, min(label_need, (self.width() - left) * 0.6), percent_w
+
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), self._base_colour())
@@ -470,16 +480,10 @@ class ClassProbabilities(_Painted):
         head = fm.height() + 4
         p.setPen(text)
         p.drawText(QRectF(4, 0, self.width() - 8, head), Qt.AlignLeft | Qt.AlignVCenter, self.title)
-        # the class names get their full width first (down to a short bar); the image takes what is left
-        label_need = max(fm.horizontalAdvance(n) for n in self.class_names) + fm.horizontalAdvance(" ✓") + 6
-        percent_w = fm.horizontalAdvance("100%") + 10
-        side = max(0.0, min(self.height() - head - 8, self.width() * 0.3, 180.0,
-                            self.width() - 16 - label_need - percent_w - 40))
+        side, left, label_w, percent_w = self.columns(fm, head)
         if self.image is not None:
             p.drawImage(QRectF(4, head + 4, side, side), gray_image(self.image))
         k = self.probs.size
-        left = (side + 12) if self.image is not None else 4
-        label_w = min(label_need, (self.width() - left) * 0.6)
         bar_x = left + label_w
         bar_w = max(10.0, self.width() - bar_x - percent_w)
         row_h = (self.height() - head - 8) / k

@@ -155,3 +155,17 @@ def test_summary_says_when_only_part_of_the_test_set_is_shown(qtbot, tiny):
     assert f"on the first 2 of {data.m_test} test images" in panel.summary.text()
     panel.set_results(compute_results(net, data, step=3))
     assert "on the first" not in panel.summary.text()
+
+
+def test_class_names_keep_their_full_width_in_a_narrow_panel(qtbot):
+    from engine.images import FASHION_CLASSES
+    view = ClassProbabilities()
+    qtbot.addWidget(view)
+    view.resize(300, 260)
+    probs = np.full(10, 0.1)
+    view.set_image(np.zeros((28, 28)), probs, FASHION_CLASSES, true_class=9)
+    fm = view.fontMetrics()
+    side, left, label_w, percent_w = view.columns(fm, fm.height() + 4)
+    assert label_w >= fm.horizontalAdvance("Ankle boot ✓") + 6     # no name is cut short
+    assert side > 40                                                # and the image is still there
+    assert left + label_w + percent_w < view.width()
