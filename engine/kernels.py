@@ -21,8 +21,9 @@ JIT = dict(nogil=True, cache=True, fastmath=FASTMATH, error_model="numpy")
 # For the functions that decide whether a value is finite: under 'reassoc' the compiler may fold
 # a sum with an infinite term into a finite one, so these have no fastmath at all.
 JIT_EXACT = dict(nogil=True, cache=True, error_model="numpy")
-# For the kernels that split large work into `parts` blocks, one per core (see engine.threads).
-# Each runs its serial body (inlined, so a small network pays no extra call) unless the work is large.
+# For the loops that split large work into blocks, one per core (see engine.threads). The kernels
+# that may split are inlined where they are called and only call a parallel loop when the work is
+# large, so a small network's step pays nothing for them.
 PARALLEL_JIT = dict(JIT, parallel=True)
 
 # Activation codes (engine.names.ACTIVATION_CODES).
@@ -160,7 +161,7 @@ def derivative_scalar(code, z, a):
     return math.cos(z)
 
 
-@njit(**PARALLEL_JIT)
+@njit(inline="always", **JIT)
 def affine(W, b, A_prev, Z, parts):
     """Z = W · A_prev + b (MATH.md forward pass). A_prev may be a transposed view. A large product
     is split by rows of W into up to `parts` blocks computed at once."""
@@ -168,9 +169,14 @@ def affine(W, b, A_prev, Z, parts):
     n_blocks = blocks(parts, n, n * k * Z.shape[1], PARALLEL_MIN_MACS)
     if n_blocks == 1:
         _affine(W, b, A_prev, Z)
-        return
+    else:
+        _affine_blocks(W, b, A_prev, Z, n_blocks)
+
+
+@njit(**PARALLEL_JIT)
+def _affine_blocks(W, b, A_prev, Z, n_blocks):
     for p in prange(n_blocks):
-        lo, hi = block(n, n_blocks, p)
+        lo, hi = block(W.shape[0], n_blocks, p)
         _affine(W[lo:hi], b[lo:hi], A_prev, Z[lo:hi])
 
 
@@ -293,7 +299,7 @@ def output_error(act, loss, Z, A, Y, dZ, scale):
             dZ[j, s] = c * (A[j, s] - Y[j, s]) * derivative_scalar(act, Z[j, s], A[j, s])
 
 
-@njit(**PARALLEL_JIT)
+@njit(inline="always", **JIT)
 def weight_grads(dZ, A_prev_T, dW, db, scale, parts):
     """dW = scale · dZ · A_prevᵀ and db = scale · Σ_columns dZ. A_prev_T is A_prev transposed, (m, k).
     A large product is split by rows of dZ into up to `parts` blocks computed at once."""
@@ -301,9 +307,14 @@ def weight_grads(dZ, A_prev_T, dW, db, scale, parts):
     n_blocks = blocks(parts, n, n * m * dW.shape[1], PARALLEL_MIN_MACS)
     if n_blocks == 1:
         _weight_grads(dZ, A_prev_T, dW, db, scale)
-        return
+    else:
+        _weight_grads_blocks(dZ, A_prev_T, dW, db, scale, n_blocks)
+
+
+@njit(**PARALLEL_JIT)
+def _weight_grads_blocks(dZ, A_prev_T, dW, db, scale, n_blocks):
     for p in prange(n_blocks):
-        lo, hi = block(n, n_blocks, p)
+        lo, hi = block(dZ.shape[0], n_blocks, p)
         _weight_grads(dZ[lo:hi], A_prev_T, dW[lo:hi], db[lo:hi], scale)
 
 
@@ -331,7 +342,7 @@ def _weight_grads(dZ, A_prev_T, dW, db, scale):
         db[j, 0] = scale * total
 
 
-@njit(**PARALLEL_JIT)
+@njit(inline="always", **JIT)
 def hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, parts):
     """dZˡ⁻¹ = (Wˡ)ᵀ · dZˡ ⊙ fˡ⁻¹'(Zˡ⁻¹). A large product is split by rows of dZˡ⁻¹ (columns of W)
     into up to `parts` blocks computed at once."""
@@ -339,9 +350,14 @@ def hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, parts):
     n_blocks = blocks(parts, k, n * k * dZ.shape[1], PARALLEL_MIN_MACS)
     if n_blocks == 1:
         _hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev)
-        return
+    else:
+        _hidden_error_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, n_blocks)
+
+
+@njit(**PARALLEL_JIT)
+def _hidden_error_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, n_blocks):
     for p in prange(n_blocks):
-        lo, hi = block(k, n_blocks, p)
+        lo, hi = block(W.shape[1], n_blocks, p)
         # a block of W's columns, copied so the product gets the contiguous array BLAS needs
         _hidden_error(np.ascontiguousarray(W[:, lo:hi]), dZ, Z_prev[lo:hi], A_prev[lo:hi], act_prev,
                       dZ_prev[lo:hi])
@@ -520,14 +536,19 @@ def set_step(opt, hyper, t):
         hyper[V_SCALE] = 1.0 / (1.0 - hyper[BETA2] ** t)
 
 
-@njit(**PARALLEL_JIT)
+@njit(inline="always", **JIT)
 def update_range(opt, theta, grad, state, lo, hi, hyper, regularise, parts):
     """update_in_place for theta[lo:hi], a large range split into up to `parts` blocks updated at
     once. Returns the sums of |value| as floats."""
     n_blocks = blocks(parts, hi - lo, hi - lo, PARALLEL_MIN_VALUES)
-    if n_blocks == 1:
-        w_sum, s0_sum, s1_sum = update_in_place(opt, theta, grad, state, lo, hi, hyper, regularise)
-        return float(w_sum), float(s0_sum), float(s1_sum)
+    if n_blocks > 1:
+        return _update_blocks(opt, theta, grad, state, lo, hi, hyper, regularise, n_blocks)
+    w_sum, s0_sum, s1_sum = update_in_place(opt, theta, grad, state, lo, hi, hyper, regularise)
+    return float(w_sum), float(s0_sum), float(s1_sum)
+
+
+@njit(**PARALLEL_JIT)
+def _update_blocks(opt, theta, grad, state, lo, hi, hyper, regularise, n_blocks):
     sums = np.zeros((n_blocks, 3))
     for p in prange(n_blocks):
         first, last = block(hi - lo, n_blocks, p)
@@ -576,12 +597,17 @@ def abs_sum(x):
     return float(total)
 
 
-@njit(**PARALLEL_JIT)
+@njit(inline="always", **JIT)
 def abs_sum_parts(x, parts):
     """abs_sum of a large x, split into up to `parts` blocks summed at once."""
     n_blocks = blocks(parts, x.shape[0], x.shape[0], PARALLEL_MIN_VALUES)
     if n_blocks == 1:
         return abs_sum(x)
+    return _abs_sum_blocks(x, n_blocks)
+
+
+@njit(**PARALLEL_JIT)
+def _abs_sum_blocks(x, n_blocks):
     sums = np.zeros(n_blocks)
     for p in prange(n_blocks):
         lo, hi = block(x.shape[0], n_blocks, p)
@@ -653,7 +679,7 @@ def state_sums(theta, state, parts):
     return abs_sum_parts(theta, parts), s0, s1
 
 
-@njit(**PARALLEL_JIT)
+@njit(inline="always", **JIT)
 def gather_rows(X_rows, idx, XB, parts):
     """XB[s] = X_rows[idx[s]]: the mini-batch as rows, one contiguous copy per sample; a large batch
     is split into up to `parts` blocks of samples copied at once."""
@@ -661,9 +687,14 @@ def gather_rows(X_rows, idx, XB, parts):
     n_blocks = blocks(parts, m, m * X_rows.shape[1], PARALLEL_MIN_VALUES)
     if n_blocks == 1:
         _gather_rows(X_rows, idx, XB)
-        return
+    else:
+        _gather_rows_blocks(X_rows, idx, XB, n_blocks)
+
+
+@njit(**PARALLEL_JIT)
+def _gather_rows_blocks(X_rows, idx, XB, n_blocks):
     for p in prange(n_blocks):
-        lo, hi = block(m, n_blocks, p)
+        lo, hi = block(idx.shape[0], n_blocks, p)
         _gather_rows(X_rows, idx[lo:hi], XB[lo:hi])
 
 
