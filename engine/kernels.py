@@ -363,7 +363,7 @@ def _hidden_error_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, n_blocks):
                       dZ_prev[lo:hi])
 
 
-@njit(inline="always", **JIT)
+@njit(**JIT)   # not inlined like the others: its switch over eight activations made the first compile ~25 s longer
 def _hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev):
     n, k = W.shape
     m = dZ.shape[1]
