@@ -10,7 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import kernels
-from .threads import PARTS
+from . import threads
 from .names import (
     ACTIVATION_CODES, HIDDEN_ACTIVATIONS, INITS, LOSS_CODES, OUTPUT_ACTIVATIONS,
     check_choice, check_pairing,
@@ -215,7 +215,7 @@ class Network:
         for l in range(self.n_layers):
             z = np.empty((self._sizes[l + 1], m), dtype=self.dtype)
             a = np.empty_like(z)
-            kernels.affine(self.weights[l], self.biases[l], A[l], z, PARTS)
+            kernels.affine(self.weights[l], self.biases[l], A[l], z, threads.PARTS)
             kernels.activate(codes[l], z, a)
             Z.append(z)
             A.append(a)
@@ -269,11 +269,11 @@ class Network:
         for l in range(L - 1, -1, -1):
             dW[l] = np.empty_like(self.weights[l])
             db[l] = np.empty_like(self.biases[l])
-            kernels.weight_grads(dZ[l], trace.A[l].T, dW[l], db[l], 1.0 / m, PARTS)
+            kernels.weight_grads(dZ[l], trace.A[l].T, dW[l], db[l], 1.0 / m, threads.PARTS)
             if l > 0:
                 dZ[l - 1] = np.empty_like(trace.Z[l - 1])
                 kernels.hidden_error(self.weights[l], dZ[l], trace.Z[l - 1], trace.A[l], codes[l - 1], dZ[l - 1],
-                                      PARTS)
+                                      threads.PARTS)
         return Gradients(dZ, dW, db)
 
     # ----- copies and files --------------------------------------------------------------------

@@ -83,3 +83,14 @@ def _parts():
 
 # Blocks per large product or pass: the number of cores, or 1 when splitting is not possible.
 PARTS = _parts()
+
+
+def _serial_in_child():
+    """A forked child must not start parallel work: GNU OpenMP is not fork-safe, and Numba ends a
+    child that tries. (Read as threads.PARTS at every call, so this takes effect everywhere.)"""
+    global PARTS
+    PARTS = 1
+
+
+if PARTS > 1 and hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_serial_in_child)

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from . import kernels
-from .threads import PARTS
+from . import threads
 from .names import OPTIMIZER_CODES, OPTIMIZER_STATE_NAMES, OPTIMIZERS, check_choice
 from .network import Gradients, Network, Trace, check_array, log_epsilon
 
@@ -333,7 +333,7 @@ class Trainer:
         state_new = np.empty_like(self._state)
         ok = kernels.update_params(OPTIMIZER_CODES[self._optimizer], np.array(net.sizes, np.int64),
                                    net.offsets, net.parameters, grad, self._state, theta_new, state_new,
-                                   self._hyper(), self._t + 1, PARTS)
+                                   self._hyper(), self._t + 1, threads.PARTS)
         return theta_new, state_new, bool(ok)
 
     @property
@@ -443,7 +443,7 @@ class Trainer:
             np.array(net.sizes, np.int64), net.activation_codes(), net.loss_code(),
             OPTIMIZER_CODES[self._optimizer], net.parameters, self._state, grad, net.offsets,
             self._data.X_rows, self._data.Y_rows, order, self._batch_size, n_steps, self._cursor,
-            self._hyper(), log_epsilon(net.dtype), self._t, losses, PARTS)
+            self._hyper(), log_epsilon(net.dtype), self._t, losses, threads.PARTS)
         self._t += done
         self.steps += done
         epochs_done = cursor // self.m_train

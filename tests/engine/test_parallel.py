@@ -9,7 +9,7 @@ import sys
 import numpy as np
 import pytest
 
-from engine import Network, Trainer, TrainingDiverged, kernels, trainer as trainer_module
+from engine import Network, Trainer, TrainingDiverged, kernels, threads
 
 RNG = np.random.default_rng(0)
 
@@ -88,7 +88,7 @@ def test_split_update_equals_one_block(opt):
 
 
 def big_trainer(parts, monkeypatch, scale=1.0, lr=1e-3):
-    monkeypatch.setattr(trainer_module, "PARTS", parts)
+    monkeypatch.setattr(threads, "PARTS", parts)
     rng = np.random.default_rng(1)
     X = rng.random((300, 2000), dtype=np.float32) * np.float32(scale)
     labels = rng.integers(0, 3, 2000)
@@ -155,3 +155,22 @@ def test_when_scipys_blas_is_already_loaded_the_engine_does_not_split():
     found = probe("scipy-first")
     assert found["parts"] == 1
     assert found["pools"]["scipy.libs"] == os.cpu_count()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
+def test_a_forked_child_trains_a_big_network_on_one_core():
+    # GNU OpenMP is not fork-safe: a child that starts parallel work is ended by Numba
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            trainer = Trainer(Network([300, 256, 3], hidden="relu", output="softmax", loss="cce", seed=0,
+                                      dtype=np.float32),
+                              (np.random.default_rng(0).random((300, 500), dtype=np.float32), np.arange(500) % 3),
+                              optimizer="rmsprop", lr=1e-3, batch_size=128)
+            trainer.train(steps=5)
+            code = 0 if threads.PARTS == 1 and trainer.steps == 5 else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, status
