@@ -87,8 +87,10 @@ def test_split_update_equals_one_block(opt):
     np.testing.assert_allclose(sums2, sums1, rtol=1e-5)
 
 
-def big_trainer(parts, monkeypatch, scale=1.0, lr=1e-3):
-    monkeypatch.setattr(threads, "PARTS", parts)
+def big_trainer(parts=None, monkeypatch=None, scale=1.0, lr=1e-3):
+    """A network big enough to split, trained with `parts` blocks (None: what the engine chose)."""
+    if parts is not None:
+        monkeypatch.setattr(threads, "PARTS", parts)
     rng = np.random.default_rng(1)
     X = rng.random((300, 2000), dtype=np.float32) * np.float32(scale)
     labels = rng.integers(0, 3, 2000)
@@ -164,10 +166,7 @@ def test_a_forked_child_trains_a_big_network_on_one_core():
     if pid == 0:
         code = 1
         try:
-            trainer = Trainer(Network([300, 256, 3], hidden="relu", output="softmax", loss="cce", seed=0,
-                                      dtype=np.float32),
-                              (np.random.default_rng(0).random((300, 500), dtype=np.float32), np.arange(500) % 3),
-                              optimizer="rmsprop", lr=1e-3, batch_size=128)
+            trainer = big_trainer()
             trainer.train(steps=5)
             code = 0 if threads.PARTS == 1 and trainer.steps == 5 else 2
         finally:
