@@ -234,7 +234,7 @@ class DigitCanvasPanel(QWidget):
         row.addWidget(self.hint, 1)
         left.addLayout(row)
         lay.addLayout(left, 1)
-        self.result = ClassProbabilities()
+        self.result = ClassProbabilities(empty_text="Draw in the box to see the network's class probabilities")
         self.result.setToolTip("What the network sees (the drawing prepared like the dataset's images) "
                                "and its probability for each class")
         lay.addWidget(self.result, 1)

@@ -436,8 +436,9 @@ class ClassProbabilities(_Painted):
     """One image, large, and a bar per class: the network's probability for it. The guess is
     coloured, the true class (when known) is marked with a ✓."""
 
-    def __init__(self, parent=None):
+    def __init__(self, parent=None, empty_text: str = "Click a test image to see its class probabilities"):
         super().__init__(parent)
+        self.empty_text = empty_text       # shown until there is an image
         self.image: np.ndarray | None = None
         self.probs: np.ndarray | None = None
         self.class_names: tuple = ()
@@ -474,7 +475,7 @@ class ClassProbabilities(_Painted):
         text = self._text_colour()
         if self.probs is None:
             p.setPen(text)
-            p.drawText(self.rect(), Qt.AlignCenter, "Click a test image to see its class probabilities")
+            p.drawText(self.rect(), Qt.AlignCenter | Qt.TextWordWrap, self.empty_text)
             return
         fm = p.fontMetrics()
         head = fm.height() + 4

@@ -130,3 +130,9 @@ def test_resize_keeps_the_mean():
     a = np.random.default_rng(0).random((28, 28))
     assert resize(a, (280, 280)).mean() == pytest.approx(a.mean())
     assert resize(a, (8, 8)).mean() == pytest.approx(a.mean())
+
+
+def test_empty_canvas_result_asks_for_a_drawing_not_a_test_image(qtbot):
+    panel = DigitCanvasPanel()
+    qtbot.addWidget(panel)
+    assert "Draw" in panel.result.empty_text and "test image" not in panel.result.empty_text
