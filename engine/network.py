@@ -208,14 +208,15 @@ class Network:
         X = self.check_inputs(X)
         return self._forward(X)
 
-    def _forward(self, X):
+    def _forward(self, X, parts=None):
         Z, A = [], [X]
         codes = self.activation_codes()
         m = X.shape[1]
+        parts = threads.PARTS if parts is None else parts
         for l in range(self.n_layers):
             z = np.empty((self._sizes[l + 1], m), dtype=self.dtype)
             a = np.empty_like(z)
-            kernels.affine(self.weights[l], self.biases[l], A[l], z, threads.PARTS)
+            kernels.affine(self.weights[l], self.biases[l], A[l], z, parts)
             kernels.activate(codes[l], z, a)
             Z.append(z)
             A.append(a)
@@ -225,15 +226,17 @@ class Network:
         """The network's output for X, computed in batches so large sets need little memory."""
         return self.predict_checked(self.check_inputs(X), batch)
 
-    def predict_checked(self, X, batch=4096):
+    def predict_checked(self, X, batch=4096, cores=None):
         """predict for inputs already known to be finite, of the right shape and dtype (a trainer's
-        data). X may be the transpose of a row-per-sample array: the kernels read it in place."""
+        data). X may be the transpose of a row-per-sample array: the kernels read it in place.
+        cores=1 keeps large products on this thread (default: split them as training does)."""
+        parts = None if cores is None else max(1, min(int(cores), threads.PARTS))
         out = np.empty((self._sizes[-1], X.shape[1]), dtype=self.dtype)
         for start in range(0, X.shape[1], batch):
             chunk = X[:, start:start + batch]
             if not (chunk.flags.c_contiguous or chunk.flags.f_contiguous):
                 chunk = np.ascontiguousarray(chunk)
-            out[:, start:start + batch] = self._forward(chunk).A[-1]
+            out[:, start:start + batch] = self._forward(chunk, parts).A[-1]
         return out
 
     def loss(self, trace, Y):

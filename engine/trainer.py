@@ -463,22 +463,25 @@ class Trainer:
 
     # ----- evaluation --------------------------------------------------------------------------
 
-    def evaluate(self, max_samples=None):
+    def evaluate(self, max_samples=None, cores=None):
         """Cost and accuracy on the training and test sets (accuracy None for regression).
-        max_samples evaluates on the first that many samples of each set, for quick updates."""
+        max_samples evaluates on the first that many samples of each set, for quick updates;
+        cores=1 leaves the other cores free (e.g. for a window drawing meanwhile)."""
+        if cores is not None and (isinstance(cores, bool) or not isinstance(cores, (int, np.integer)) or cores < 1):
+            raise ValueError(f"cores must be a whole number ≥ 1, or None for all of them; got {cores!r}")
         self._check_consistency()
-        train = self._measure(self._data.X_rows, self._data.Y_rows, max_samples, rows=True)
+        train = self._measure(self._data.X_rows, self._data.Y_rows, max_samples, True, cores)
         test = (None, None)
         if self._data.X_test is not None:
-            test = self._measure(self._data.X_test, self._data.Y_test, max_samples, rows=False)
+            test = self._measure(self._data.X_test, self._data.Y_test, max_samples, False, cores)
         return {"train_loss": train[0], "test_loss": test[0], "train_accuracy": train[1], "test_accuracy": test[1]}
 
-    def _measure(self, X, Y, max_samples, rows):
+    def _measure(self, X, Y, max_samples, rows, cores):
         if rows:
             X, Y = X.T, Y.T
         if max_samples:
             X, Y = X[:, :max_samples], Y[:, :max_samples]
-        A = self.net.predict_checked(X)        # the data was checked when the trainer got it
+        A = self.net.predict_checked(X, cores=cores)        # the data was checked when the trainer got it
         Y = np.ascontiguousarray(Y)
         loss = self.net.cost_of_outputs(A, Y)
         return loss, self.accuracy(A, Y)

@@ -516,11 +516,14 @@ class MainWindow(QMainWindow):
         self._show(snap)
 
     def _show(self, snap: Snapshot) -> None:
+        # a snapshot that only adds measured losses to the one on screen redraws only the views
+        # that show losses (big data: each Step is drawn first, its losses measured after)
+        losses_only = snap.refines != 0 and snap.refines == self._shown_serial
         self._shown_serial = snap.serial
         self._snapshot = snap
         self._last_frame = time.perf_counter()
         for v in self._views:
-            if hasattr(v, "update_snapshot"):
+            if hasattr(v, "update_snapshot") and (not losses_only or getattr(v, "shows_losses", False)):
                 v.update_snapshot(snap)
         self.counter.setText(f"Step {snap.step:,} · Epoch {snap.epoch:,}")
         image_data = snap.image_shape is not None

@@ -104,6 +104,8 @@ class PhaseHighlight:
 class PhasePanels:
     """Owns the panels and keeps them in step with the worker's Inspector."""
 
+    shows_losses = True        # judges the last good weights by the loss, so sees every new loss
+
     def __init__(self, window):
         self.window = window
         theme = window.theme
@@ -114,6 +116,7 @@ class PhasePanels:
         self.grad_norms = GradientNormsView(theme=theme)
         self.highlight = PhaseHighlight(window.graph)
         self.last_good = None
+        self._weights_seen, self._weights_finite = None, False
         self._shown_serial = -1
         self.preset = None
         self.presets, self.preset_errors = preset_mod.load_all()
@@ -257,11 +260,14 @@ class PhasePanels:
         return self.window.worker.inspector.latest()
 
     def update_snapshot(self, snap) -> None:
-        w_ok = all(np.all(np.isfinite(w)) for w in snap.weights) and np.isfinite(snap.train_loss)
+        if snap.weights is not self._weights_seen:       # a losses-only snapshot repeats the weights
+            self._weights_seen = snap.weights
+            self._weights_finite = all(np.all(np.isfinite(w)) for w in snap.weights)
+        w_ok = self._weights_finite and np.isfinite(snap.train_loss)
         if w_ok and (self.last_good is None or self.last_good[2] != snap.arch_version
                      or snap.train_loss <= 1e6):
-            self.last_good = ([np.array(w) for w in snap.weights], [np.array(b) for b in snap.biases],
-                              snap.arch_version)
+            # a snapshot's arrays are read-only copies: keeping them needs no copy
+            self.last_good = (list(snap.weights), list(snap.biases), snap.arch_version)
 
     def _on_snapshot_shown(self, snap) -> None:
         v = self.view

@@ -102,6 +102,9 @@ class Snapshot:
     image_results: object = None
     steps_per_epoch: int = 0
     target_epochs: int = 0                      # training pauses after this many epochs (0: no limit)
+    # the serial of the snapshot this one repeats with newly measured losses (history, losses and
+    # accuracies are all that differ), or 0: views that show no losses need not redraw for it
+    refines: int = 0
 
     @property
     def has_plane(self) -> bool:

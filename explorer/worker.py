@@ -13,6 +13,7 @@ import queue
 import threading
 import time
 import traceback
+from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -291,8 +292,7 @@ class TrainingWorker(QObject):
                 done += todo
             if i < pieces:
                 ev = self._evaluate(force=True)      # a sample of big data sets, as while playing
-                self._record_history(int(self.trainer.steps), float(ev["train_loss"]),
-                                     float(ev["test_loss"]) if ev["test_loss"] is not None else float("nan"))
+                self._record_history(int(self.trainer.steps), *self._losses_of(ev))
         self._last_result = self.trainer.step()
         return True
 
@@ -555,7 +555,6 @@ class TrainingWorker(QObject):
 
     def _with_comparison(self, snap: Snapshot) -> Snapshot:
         """snap with the comparison network caught up to the main one's step and drawn the same way."""
-        from dataclasses import replace
 
         from engine import TrainingDiverged
         cmp = self._compare_trainer
@@ -570,13 +569,12 @@ class TrainingWorker(QObject):
             return snap
         extent, xs, ys, g_out, g_acts, _inputs, _note = plane
         ev = cmp.evaluate()
-        nan = float("nan")
+        train_loss, test_loss = self._losses_of(ev)
         other = replace(
             snap, step=int(cmp.steps), epoch=int(cmp.epoch), sizes=tuple(int(n) for n in cmp.net.sizes),
             activations=tuple(cmp.net.activations), weights=frozen_list(cmp.net.weights),
             biases=frozen_list(cmp.net.biases), grad_weights=(), grad_biases=(), mean_dz=(), weight_changes=(),
-            bias_changes=(), optimizer_state={}, train_loss=float(ev["train_loss"]),
-            test_loss=nan if ev["test_loss"] is None else float(ev["test_loss"]),
+            bias_changes=(), optimizer_state={}, train_loss=train_loss, test_loss=test_loss,
             train_accuracy=ev["train_accuracy"], test_accuracy=ev["test_accuracy"],
             grid_output=frozen(np.asarray(g_out, dtype=np.float32)),
             grid_activations=tuple(frozen(np.asarray(a, dtype=np.float32)) for a in g_acts),
@@ -762,7 +760,32 @@ class TrainingWorker(QObject):
         self._defer_eval = False
         self._hand_over(snap)
         if deferred and self._eval[0] != (int(self.trainer.steps), self._data_version, self._arch_version):
-            self._hand_over(self._make_snapshot(force))
+            self._hand_over(self._with_new_losses(snap, force))
+
+    def _with_new_losses(self, snap: Snapshot, force: bool) -> Snapshot:
+        """``snap`` again with the losses measured now, marked as refining it. Measured on one core:
+        the window is drawing ``snap`` on the other meanwhile."""
+        ev = self._evaluate(force, cores=1)
+        train_loss, test_loss = self._losses_of(ev)
+        self._record_history(int(self.trainer.steps), train_loss, test_loss)
+        self._serial += 1
+        return replace(
+            snap, serial=self._serial, refines=snap.serial,
+            train_loss=train_loss, test_loss=test_loss,
+            train_accuracy=ev.get("train_accuracy"), test_accuracy=ev.get("test_accuracy"),
+            eval_samples=int(ev.get("samples", 0)), **self._history_fields())
+
+    def _history_fields(self) -> dict:
+        return dict(history_steps=frozen(np.asarray(self._hist_steps, dtype=np.float64)),
+                    history_train=frozen(np.asarray(self._hist_train, dtype=np.float64)),
+                    history_test=frozen(np.asarray(self._hist_test, dtype=np.float64)))
+
+    @staticmethod
+    def _losses_of(ev: dict) -> tuple[float, float]:
+        """(train, test) loss of an evaluation; NaN for a missing one."""
+        nan = float("nan")
+        test_loss = ev.get("test_loss")
+        return float(ev.get("train_loss", nan)), float(test_loss) if test_loss is not None else nan
 
     def _hand_over(self, snap: Snapshot) -> None:
         with self._lock:
@@ -789,7 +812,7 @@ class TrainingWorker(QObject):
             self._hist_test = self._hist_test[::2]
             self._hist_stride *= 2
 
-    def _evaluate(self, force: bool) -> dict:
+    def _evaluate(self, force: bool, cores: int | None = None) -> dict:
         """trainer.evaluate(); for big data on the first BIG_EVAL_SAMPLES samples of each set, and at
         most every BIG_EVAL_INTERVAL s while playing (the loss curve needs no more)."""
         tr, data = self.trainer, self.data
@@ -800,7 +823,7 @@ class TrainingWorker(QObject):
             return self._eval[2]
         if big and not force and self._eval is not None and now - self._eval[1] < BIG_EVAL_INTERVAL:
             return self._eval[2]
-        ev = tr.evaluate(max_samples=BIG_EVAL_SAMPLES) if big else tr.evaluate()
+        ev = tr.evaluate(max_samples=BIG_EVAL_SAMPLES, cores=cores) if big else tr.evaluate(cores=cores)
         ev["samples"] = BIG_EVAL_SAMPLES if big and max(data.m_train, data.m_test) > BIG_EVAL_SAMPLES else 0
         self._eval = (key, now, ev)
         return ev
@@ -861,10 +884,7 @@ class TrainingWorker(QObject):
     def _snapshot(self, force: bool) -> Snapshot:
         tr, net, data = self.trainer, self.trainer.net, self.data
         ev = self._evaluate(force)
-        nan = float("nan")
-        train_loss = float(ev.get("train_loss", nan))
-        test_loss = ev.get("test_loss")
-        test_loss = float(test_loss) if test_loss is not None else nan
+        train_loss, test_loss = self._losses_of(ev)
         self._record_history(int(tr.steps), train_loss, test_loss)
         plane = self._plane(net, data)
         if plane is not None:
@@ -906,9 +926,6 @@ class TrainingWorker(QObject):
             train_loss=train_loss, test_loss=test_loss,
             train_accuracy=ev.get("train_accuracy"), test_accuracy=ev.get("test_accuracy"),
             eval_samples=int(ev.get("samples", 0)),
-            history_steps=frozen(np.asarray(self._hist_steps, dtype=np.float64)),
-            history_train=frozen(np.asarray(self._hist_train, dtype=np.float64)),
-            history_test=frozen(np.asarray(self._hist_test, dtype=np.float64)),
             markers=tuple(self._markers),
             extent=extent, grid_xs=frozen(xs), grid_ys=frozen(ys),
             grid_output=None if g_out is None else frozen(np.asarray(g_out, dtype=np.float32)),
@@ -926,6 +943,7 @@ class TrainingWorker(QObject):
             slice_note=slice_note,
             image_results=self._results_for_images(force),
             steps_per_epoch=int(tr.steps_per_epoch), target_epochs=int(self._state.epochs),
+            **self._history_fields(),
         )
         if self._compare_trainer is not None:
             snap = self._with_comparison(snap)

@@ -32,6 +32,8 @@ def describe(snap: Snapshot) -> str:
 class ComparePanel(QWidget):
     """The compared network's decision boundary, with its accuracy beside the main network's."""
 
+    shows_losses = True        # redrawn for a snapshot that only adds measured losses
+
     stop_requested = Signal()
 
     def __init__(self, parent=None, theme: Theme = LIGHT):

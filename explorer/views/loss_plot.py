@@ -16,6 +16,8 @@ class LossPlotView(QWidget):
     """Redraws at most ``MAX_RATE`` times a second while training plays (axes are costly to paint);
     every snapshot is drawn when paused, so a Step always shows."""
 
+    shows_losses = True        # redrawn for a snapshot that only adds measured losses
+
     MAX_RATE = 10.0
 
     def __init__(self, parent=None, theme: Theme = LIGHT):

@@ -119,6 +119,31 @@ def test_an_overflowing_split_update_is_refused_and_the_weights_are_kept(monkeyp
     np.testing.assert_array_equal(trainer._state, state_before)
 
 
+
+def test_evaluate_on_one_core_keeps_products_whole_and_measures_the_same(monkeypatch):
+    trainer = big_trainer(2, monkeypatch)
+    trainer.train(steps=5)
+    split = trainer.evaluate()
+    parts_used = []
+    affine = kernels.affine
+
+    def recording_affine(W, b, A_prev, Z, parts):
+        parts_used.append(parts)
+        return affine(W, b, A_prev, Z, parts)
+
+    monkeypatch.setattr(kernels, "affine", recording_affine)
+    one = trainer.evaluate(cores=1)
+    assert parts_used and set(parts_used) == {1}
+    for key in ("train_loss", "train_accuracy"):
+        assert one[key] == pytest.approx(split[key], rel=1e-5)
+    parts_used.clear()
+    trainer.evaluate()
+    assert set(parts_used) == {2}
+    for bad in (0, -1, 1.5, "2", True):
+        with pytest.raises(ValueError, match="cores must be a whole number"):
+            trainer.evaluate(cores=bad)
+
+
 PROBE = """
 import ctypes, json, os, sys
 if sys.argv[1] == "scipy-first":

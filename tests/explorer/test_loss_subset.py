@@ -1,7 +1,11 @@
-"""The loss panel says when its numbers come from a sample of a big data set."""
+"""The loss panel says when its numbers come from a sample of a big data set, and a step on big data
+is drawn before its losses are measured."""
 from dataclasses import replace
 
+import pytest
+
 from explorer import worker as worker_module
+from explorer.state import AppState
 
 
 def test_loss_numbers_name_the_sample_they_come_from(window):
@@ -32,3 +36,59 @@ def test_chunks_aim_at_their_duration_and_are_longer_for_big_data():
     slow = worker_module.next_chunk(10, 0.050, big_data=False)
     assert slow == int(0.5 * 10 + 0.5 * 10 * worker_module.MAX_CHUNK_SECONDS / 0.050)
     assert worker_module.next_chunk(1, 10.0, big_data=False) == 1
+
+
+def test_a_step_on_big_data_is_handed_over_at_once_then_again_with_its_losses(monkeypatch):
+    """Measuring big data takes longer than drawing a step: the step goes out with the last
+    losses, then the same snapshot again with the losses measured after the step."""
+    monkeypatch.setattr(worker_module, "BIG_EVAL_WORK", 10)     # make the playground count as big
+    worker = worker_module.TrainingWorker(AppState())
+    worker._build(worker.state, keep_history=False)
+    handed = []
+    monkeypatch.setattr(worker, "_hand_over", handed.append)
+    worker._publish(force=True)                                 # losses at step 0
+    loss_before = handed[-1].train_loss
+    handed.clear()
+    worker._cmd_step()
+    worker._publish(force=True)
+    drawn, refined = handed
+    assert drawn.step == refined.step == 1
+    assert drawn.refines == 0 and drawn.train_loss == loss_before
+    assert refined.refines == drawn.serial and refined.serial > drawn.serial
+    assert refined.weights is drawn.weights and refined.grad_weights is drawn.grad_weights
+    measured = worker.trainer.evaluate(max_samples=worker_module.BIG_EVAL_SAMPLES)
+    assert refined.train_loss == pytest.approx(measured["train_loss"], rel=1e-9)
+    assert refined.train_loss != loss_before
+    assert refined.history_steps[-1] == 1 and refined.history_train[-1] == refined.train_loss
+    # small data is measured before the step is handed over: one snapshot, nothing to refine
+    monkeypatch.setattr(worker_module, "BIG_EVAL_WORK", 1e12)
+    handed.clear()
+    worker._cmd_step()
+    worker._publish(force=True)
+    assert len(handed) == 1 and handed[0].refines == 0 and handed[0].step == 2
+
+
+class RecordingView:
+    def __init__(self, shows_losses=None):
+        if shows_losses is not None:
+            self.shows_losses = shows_losses
+        self.serials = []
+
+    def update_snapshot(self, snap):
+        self.serials.append(snap.serial)
+
+
+def test_a_snapshot_that_only_adds_losses_redraws_only_the_views_that_show_losses(window):
+    plain, losses = RecordingView(), RecordingView(shows_losses=True)
+    window.add_view(plain)
+    window.add_view(losses)
+    shown = window.snapshot
+    refined = replace(shown, serial=shown.serial + 1000, refines=shown.serial, train_loss=0.123456)
+    window._show(refined)
+    assert losses.serials[-1] == refined.serial and plain.serials[-1] == shown.serial
+    assert window.snapshot is refined
+    assert "0.1235" in window.loss_plot.numbers.text()
+    # refining a snapshot the window never showed (it took only the newest): every view redraws
+    skipped = replace(shown, serial=shown.serial + 3000, refines=shown.serial + 2000)
+    window._show(skipped)
+    assert plain.serials[-1] == skipped.serial and losses.serials[-1] == skipped.serial
