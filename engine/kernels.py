@@ -115,50 +115,134 @@ def _sigmoid(z):
     return e / (1.0 + e)
 
 
+# ----- the activations, one small function per formula -----------------------------------------
+# f(z), and f'(z) given z and a = f(z) (several derivatives are cheapest from a). The loops below
+# take one of these as an argument, so each compiled loop holds one formula and vectorises.
+
 @njit(inline="always", **JIT)
-def activate_scalar(code, z):
-    """f(z) for every element-wise activation."""
-    if code == LINEAR:
-        return z
-    if code == RELU:
-        return z if z > 0 else 0.0 * z
-    if code == LEAKY_RELU:
-        return z if z > 0 else LEAKY_SLOPE * z
-    if code == ELU:
-        return z if z > 0 else math.expm1(z)
-    if code == GELU:
-        return 0.5 * z * (1.0 + _tanh(GELU_C * (z + GELU_K * z * z * z)))
-    if code == SWISH:
-        return z * _sigmoid(z)
-    if code == SIGMOID:
-        return _sigmoid(z)
-    if code == TANH:
-        return _tanh(z)
+def _linear(z):
+    return z
+
+
+@njit(inline="always", **JIT)
+def _relu(z):
+    return z if z > 0 else 0.0 * z
+
+
+@njit(inline="always", **JIT)
+def _leaky_relu(z):
+    return z if z > 0 else LEAKY_SLOPE * z
+
+
+@njit(inline="always", **JIT)
+def _elu(z):
+    return z if z > 0 else math.expm1(z)
+
+
+@njit(inline="always", **JIT)
+def _gelu(z):
+    return 0.5 * z * (1.0 + _tanh(GELU_C * (z + GELU_K * z * z * z)))
+
+
+@njit(inline="always", **JIT)
+def _swish(z):
+    return z * _sigmoid(z)
+
+
+@njit(inline="always", **JIT)
+def _sin(z):
     return math.sin(z)
 
 
 @njit(inline="always", **JIT)
-def derivative_scalar(code, z, a):
-    """f'(z), given z and a = f(z) (several derivatives are cheapest from a)."""
-    if code == LINEAR:
-        return 1.0
-    if code == RELU:
-        return 1.0 if z > 0 else 0.0
-    if code == LEAKY_RELU:
-        return 1.0 if z > 0 else LEAKY_SLOPE
-    if code == ELU:
-        return 1.0 if z > 0 else a + 1.0
-    if code == GELU:
-        t = _tanh(GELU_C * (z + GELU_K * z * z * z))
-        return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * GELU_K * z * z)
-    if code == SWISH:
-        s = _sigmoid(z)
-        return s + a * (1.0 - s)
-    if code == SIGMOID:
-        return a * (1.0 - a)
-    if code == TANH:
-        return 1.0 - a * a
+def _d_linear(z, a):
+    return 1.0
+
+
+@njit(inline="always", **JIT)
+def _d_relu(z, a):
+    return 1.0 if z > 0 else 0.0
+
+
+@njit(inline="always", **JIT)
+def _d_leaky_relu(z, a):
+    return 1.0 if z > 0 else LEAKY_SLOPE
+
+
+@njit(inline="always", **JIT)
+def _d_elu(z, a):
+    return 1.0 if z > 0 else a + 1.0
+
+
+@njit(inline="always", **JIT)
+def _d_gelu(z, a):
+    t = _tanh(GELU_C * (z + GELU_K * z * z * z))
+    return 0.5 * (1.0 + t) + 0.5 * z * (1.0 - t * t) * GELU_C * (1.0 + 3.0 * GELU_K * z * z)
+
+
+@njit(inline="always", **JIT)
+def _d_swish(z, a):
+    s = _sigmoid(z)
+    return s + a * (1.0 - s)
+
+
+@njit(inline="always", **JIT)
+def _d_sigmoid(z, a):
+    return a * (1.0 - a)
+
+
+@njit(inline="always", **JIT)
+def _d_tanh(z, a):
+    return 1.0 - a * a
+
+
+@njit(inline="always", **JIT)
+def _d_sin(z, a):
     return math.cos(z)
+
+
+@njit(inline="always", **JIT)
+def activate_scalar(code, z):
+    """f(z) for every element-wise activation."""
+    if code == LINEAR:
+        return _linear(z)
+    if code == RELU:
+        return _relu(z)
+    if code == LEAKY_RELU:
+        return _leaky_relu(z)
+    if code == ELU:
+        return _elu(z)
+    if code == GELU:
+        return _gelu(z)
+    if code == SWISH:
+        return _swish(z)
+    if code == SIGMOID:
+        return _sigmoid(z)
+    if code == TANH:
+        return _tanh(z)
+    return _sin(z)
+
+
+@njit(inline="always", **JIT)
+def derivative_scalar(code, z, a):
+    """f'(z), given z and a = f(z)."""
+    if code == LINEAR:
+        return _d_linear(z, a)
+    if code == RELU:
+        return _d_relu(z, a)
+    if code == LEAKY_RELU:
+        return _d_leaky_relu(z, a)
+    if code == ELU:
+        return _d_elu(z, a)
+    if code == GELU:
+        return _d_gelu(z, a)
+    if code == SWISH:
+        return _d_swish(z, a)
+    if code == SIGMOID:
+        return _d_sigmoid(z, a)
+    if code == TANH:
+        return _d_tanh(z, a)
+    return _d_sin(z, a)
 
 
 @njit(inline="always", **JIT)
@@ -202,11 +286,11 @@ def _affine(W, b, A_prev, Z):
 
 
 @njit(inline="always", **JIT)
-def _activate_loop(code, Z, A):
+def _activate_loop(f, Z, A):
     n, m = Z.shape
     for j in range(n):
         for s in range(m):
-            A[j, s] = activate_scalar(code, Z[j, s])
+            A[j, s] = f(Z[j, s])
 
 
 @njit(inline="always", **JIT)
@@ -229,28 +313,28 @@ def _softmax_columns(Z, A):
 def activate(code, Z, A):
     """A = f(Z); softmax normalises each column (each sample) on its own.
 
-    Each branch passes a constant code, so the compiler drops the per-element switch and can
-    vectorise the loop."""
+    Each branch passes its formula as a function, so each loop is compiled with that formula
+    alone: no per-element switch, and the compiler can vectorise it."""
     if code == SOFTMAX:
         _softmax_columns(Z, A)
     elif code == LINEAR:
-        _activate_loop(LINEAR, Z, A)
+        _activate_loop(_linear, Z, A)
     elif code == RELU:
-        _activate_loop(RELU, Z, A)
+        _activate_loop(_relu, Z, A)
     elif code == LEAKY_RELU:
-        _activate_loop(LEAKY_RELU, Z, A)
+        _activate_loop(_leaky_relu, Z, A)
     elif code == ELU:
-        _activate_loop(ELU, Z, A)
+        _activate_loop(_elu, Z, A)
     elif code == GELU:
-        _activate_loop(GELU, Z, A)
+        _activate_loop(_gelu, Z, A)
     elif code == SWISH:
-        _activate_loop(SWISH, Z, A)
+        _activate_loop(_swish, Z, A)
     elif code == SIGMOID:
-        _activate_loop(SIGMOID, Z, A)
+        _activate_loop(_sigmoid, Z, A)
     elif code == TANH:
-        _activate_loop(TANH, Z, A)
+        _activate_loop(_tanh, Z, A)
     else:
-        _activate_loop(SIN, Z, A)
+        _activate_loop(_sin, Z, A)
 
 
 @njit(**JIT)
@@ -363,7 +447,7 @@ def _hidden_error_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, n_blocks):
                       dZ_prev[lo:hi])
 
 
-@njit(**JIT)   # not inlined like the others: its switch over eight activations made the first compile ~25 s longer
+@njit(**JIT)   # not inlined like the others: its eight derivative loops would be compiled into every caller
 def _hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev):
     n, k = W.shape
     m = dZ.shape[1]
@@ -379,30 +463,30 @@ def _hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev):
                 for s in range(m):
                     dZ_prev[q, s] += w * dZ[j, s]
     if act_prev == RELU:
-        _times_derivative(RELU, Z_prev, A_prev, dZ_prev)
+        _times_derivative(_d_relu, Z_prev, A_prev, dZ_prev)
     elif act_prev == LEAKY_RELU:
-        _times_derivative(LEAKY_RELU, Z_prev, A_prev, dZ_prev)
+        _times_derivative(_d_leaky_relu, Z_prev, A_prev, dZ_prev)
     elif act_prev == ELU:
-        _times_derivative(ELU, Z_prev, A_prev, dZ_prev)
+        _times_derivative(_d_elu, Z_prev, A_prev, dZ_prev)
     elif act_prev == GELU:
-        _times_derivative(GELU, Z_prev, A_prev, dZ_prev)
+        _times_derivative(_d_gelu, Z_prev, A_prev, dZ_prev)
     elif act_prev == SWISH:
-        _times_derivative(SWISH, Z_prev, A_prev, dZ_prev)
+        _times_derivative(_d_swish, Z_prev, A_prev, dZ_prev)
     elif act_prev == SIGMOID:
-        _times_derivative(SIGMOID, Z_prev, A_prev, dZ_prev)
+        _times_derivative(_d_sigmoid, Z_prev, A_prev, dZ_prev)
     elif act_prev == TANH:
-        _times_derivative(TANH, Z_prev, A_prev, dZ_prev)
+        _times_derivative(_d_tanh, Z_prev, A_prev, dZ_prev)
     elif act_prev == SIN:
-        _times_derivative(SIN, Z_prev, A_prev, dZ_prev)
+        _times_derivative(_d_sin, Z_prev, A_prev, dZ_prev)
 
 
 @njit(inline="always", **JIT)
-def _times_derivative(code, Z, A, D):
-    """D ⊙= f'(Z), with a constant code so the loop has no switch in it."""
+def _times_derivative(df, Z, A, D):
+    """D ⊙= f'(Z) for one derivative formula df, so the loop has no switch in it."""
     k, m = D.shape
     for q in range(k):
         for s in range(m):
-            D[q, s] *= derivative_scalar(code, Z[q, s], A[q, s])
+            D[q, s] *= df(Z[q, s], A[q, s])
 
 
 # Positions in the hyperparameter array the update kernels read. It is in the parameters' dtype,
@@ -563,9 +647,12 @@ def _update_blocks(opt, theta, grad, state, lo, hi, hyper, regularise, n_blocks)
 def update_params_in_place(opt, sizes, p_off, theta, grad, state, hyper, parts):
     """Update every layer in place (set_step first): regularisation on the weights only.
     Returns the sums of |value| of the new parameters and of each state row (float64)."""
-    if hyper[L1] == 0 and hyper[L2] == 0:
-        # no regularisation: weights and biases update alike, in one pass over every parameter
-        return update_range(opt, theta, grad, state, 0, theta.shape[0], hyper, False, parts)
+    regularised = hyper[L1] != 0 or hyper[L2] != 0
+    if not regularised:
+        # no regularisation: weights and biases update alike, in one pass over every parameter.
+        # p_off[0] (0) and `regularised` (False) rather than literals, which would compile the
+        # parallel update loop a second time for constant arguments.
+        return update_range(opt, theta, grad, state, p_off[0], theta.shape[0], hyper, regularised, parts)
     w_total = s0_total = s1_total = 0.0
     for l in range(sizes.shape[0] - 1):
         w_lo = p_off[l]
