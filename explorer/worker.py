@@ -37,6 +37,8 @@ BIG_EVAL_INTERVAL = 1.0        # big data: losses measured at most this often wh
 BIG_EVAL_SAMPLES = 2000        # ... on the first this many samples of each set
 BIG_EVAL_WORK = 2e7            # "big": parameters × samples above this
 MAX_HISTORY = 4000             # loss-curve points kept before halving the resolution
+# dtypes whose kernels this process has compiled or loaded from the cache
+_KERNELS_READY: set[str] = set()
 SPEEDS = {"max": None, "1000/s": 1000.0, "100/s": 100.0, "10/s": 10.0, "1/s": 1.0}
 
 
@@ -182,34 +184,44 @@ class TrainingWorker(QObject):
             self._compile()
         except Exception:  # a warm-up failure must not stop the app; the real build reports errors
             traceback.print_exc()
-        took = time.perf_counter() - t0
         try:
             self._build(self._state, keep_history=False)
         except ValueError as exc:        # e.g. the MNIST files are not there: start on the playground
             self.edit_refused.emit(str(exc))
             self._build(AppState(), keep_history=False)
+        took = time.perf_counter() - t0
         self._publish(force=True)
         self.is_ready = True
         self.state_applied.emit(self._state)
         self.ready.emit()
-        self.status_changed.emit(f"Ready (kernels compiled in {took:.1f} s). Press Space to train, → to step.")
+        self.status_changed.emit(f"Ready in {took:.1f} s. Press Space to train, → to step.")
 
     def _compile(self) -> None:
-        """Run every kernel once on a throwaway network so the first real step is instant."""
+        """Run every kernel once on a throwaway network so the first real step is instant: for the
+        starting state's dtype only (a first start compiles for about 40 s per dtype; the other
+        one is compiled when data that needs it is first loaded)."""
         from engine import Network, Trainer, datasets, grid
-        s = self._state if self._state.dataset in datasets.TWO_D_DATASETS else AppState()
-        data = datasets.make(s.dataset, n=60, noise=s.noise, train_ratio=0.5, seed=0,
-                             features=s.features, classes=s.classes)
-        net = Network(list(s.sizes), hidden=s.activations[0] if s.activations else "tanh",
-                      output=s.output, loss=s.loss, init=s.init, seed=0)
-        tr = Trainer(net, data, optimizer=s.optimizer, lr=s.lr, batch_size=min(s.batch_size, 30), seed=0)
-        tr.train(steps=3)
-        tr.step()
-        tr.evaluate()
-        grid.evaluate(net, data.features, self._extent_of(data), resolution=8)
-        warm = getattr(__import__("engine"), "warmup", None)
-        if callable(warm):
-            warm()
+        s = self._state
+        if s.dataset in datasets.TWO_D_DATASETS:
+            data = datasets.make(s.dataset, n=60, noise=s.noise, train_ratio=0.5, seed=0,
+                                 features=s.features, classes=s.classes)
+            net = Network(list(s.sizes), hidden=s.activations[0] if s.activations else "tanh",
+                          output=s.output, loss=s.loss, init=s.init, seed=0, dtype=np.dtype(s.dtype))
+            tr = Trainer(net, data, optimizer=s.optimizer, lr=s.lr, batch_size=min(s.batch_size, 30), seed=0)
+            tr.train(steps=3)
+            tr.step()
+            tr.evaluate()
+            grid.evaluate(net, data.features, self._extent_of(data), resolution=8)
+        self._ensure_kernels(s.dtype)
+
+    def _ensure_kernels(self, dtype: str) -> None:
+        """Compile (or load from the cache) the kernels for networks of this dtype, once per process."""
+        if dtype in _KERNELS_READY:
+            return
+        import engine
+        self.status_changed.emit(f"Compiling the kernels for {dtype} networks (once; it can take half a minute)…")
+        engine.warmup((dtype,))
+        _KERNELS_READY.add(dtype)
 
     def _drain(self, block: bool) -> None:
         """Apply queued commands; when paused, wait for the first one."""
@@ -616,6 +628,7 @@ class TrainingWorker(QObject):
         if data is None:
             data = self._make_data(state)
         state = self._fit_output_to_data(state, data)
+        self._ensure_kernels(state.dtype)
         net = Network([data.d, *state.hidden, data.n_out], hidden="tanh", output=state.output, loss=state.loss,
                       init=state.init, seed=state.seed, dtype=np.dtype(state.dtype))
         for l, act in enumerate(state.activations):

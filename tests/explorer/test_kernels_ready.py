@@ -1,0 +1,40 @@
+"""The window compiles the kernels for the dtype it needs when it needs it: a first start on the
+playground does not wait for the float32 kernels that only image data uses."""
+import engine
+from explorer import worker as worker_module
+from explorer.state import AppState, load_preset
+
+
+def recording_warmup(monkeypatch):
+    calls = []
+    monkeypatch.setattr(engine, "warmup", lambda dtypes=("float64", "float32"): calls.append(tuple(dtypes)))
+    monkeypatch.setattr(worker_module, "_KERNELS_READY", set())
+    return calls
+
+
+def test_startup_compiles_only_the_dtype_of_the_starting_state(monkeypatch):
+    calls = recording_warmup(monkeypatch)
+    worker = worker_module.TrainingWorker(AppState())
+    messages = []
+    worker.status_changed.connect(messages.append)
+    worker._startup()
+    assert calls == [("float64",)]
+    assert any("float64" in m and "once" in m for m in messages)
+    assert messages[-1].startswith("Ready in")
+
+
+def test_data_that_needs_another_dtype_compiles_it_once_and_says_so(monkeypatch):
+    calls = recording_warmup(monkeypatch)
+    worker = worker_module.TrainingWorker(AppState())
+    worker._startup()
+    messages = []
+    worker.status_changed.connect(messages.append)
+    digits = load_preset("digits")
+    assert digits.dtype == "float32"
+    worker._apply(("new_state", digits))
+    assert calls == [("float64",), ("float32",)]
+    assert sum("Compiling the kernels for float32" in m for m in messages) == 1
+    worker._apply(("new_state", AppState()))
+    worker._apply(("new_state", digits))
+    assert calls == [("float64",), ("float32",)]                  # each dtype once per process
+    assert worker.trainer.net.dtype == "float32"
