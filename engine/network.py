@@ -208,11 +208,11 @@ class Network:
         X = self.check_inputs(X)
         return self._forward(X)
 
-    def _forward(self, X, parts=None):
+    def _forward(self, X):
         Z, A = [], [X]
         codes = self.activation_codes()
         m = X.shape[1]
-        parts = threads.PARTS if parts is None else parts
+        parts = threads.parts()
         for l in range(self.n_layers):
             z = np.empty((self._sizes[l + 1], m), dtype=self.dtype)
             a = np.empty_like(z)
@@ -226,17 +226,15 @@ class Network:
         """The network's output for X, computed in batches so large sets need little memory."""
         return self.predict_checked(self.check_inputs(X), batch)
 
-    def predict_checked(self, X, batch=4096, cores=None):
+    def predict_checked(self, X, batch=4096):
         """predict for inputs already known to be finite, of the right shape and dtype (a trainer's
-        data). X may be the transpose of a row-per-sample array: the kernels read it in place.
-        cores=1 keeps large products on this thread (default: split them as training does)."""
-        parts = None if cores is None else max(1, min(int(cores), threads.PARTS))
+        data). X may be the transpose of a row-per-sample array: the kernels read it in place."""
         out = np.empty((self._sizes[-1], X.shape[1]), dtype=self.dtype)
         for start in range(0, X.shape[1], batch):
             chunk = X[:, start:start + batch]
             if not (chunk.flags.c_contiguous or chunk.flags.f_contiguous):
                 chunk = np.ascontiguousarray(chunk)
-            out[:, start:start + batch] = self._forward(chunk, parts).A[-1]
+            out[:, start:start + batch] = self._forward(chunk).A[-1]
         return out
 
     def loss(self, trace, Y):
@@ -267,16 +265,16 @@ class Network:
         dZ = [None] * L
         dW = [None] * L
         db = [None] * L
+        parts = threads.parts()
         dZ[L - 1] = np.empty_like(trace.Z[L - 1])
         kernels.output_error(codes[L - 1], self.loss_code(), trace.Z[L - 1], trace.A[L], Y, dZ[L - 1], 1.0)
         for l in range(L - 1, -1, -1):
             dW[l] = np.empty_like(self.weights[l])
             db[l] = np.empty_like(self.biases[l])
-            kernels.weight_grads(dZ[l], trace.A[l].T, dW[l], db[l], 1.0 / m, threads.PARTS)
+            kernels.weight_grads(dZ[l], trace.A[l].T, dW[l], db[l], 1.0 / m, parts)
             if l > 0:
                 dZ[l - 1] = np.empty_like(trace.Z[l - 1])
-                kernels.hidden_error(self.weights[l], dZ[l], trace.Z[l - 1], trace.A[l], codes[l - 1], dZ[l - 1],
-                                      threads.PARTS)
+                kernels.hidden_error(self.weights[l], dZ[l], trace.Z[l - 1], trace.A[l], codes[l - 1], dZ[l - 1], parts)
         return Gradients(dZ, dW, db)
 
     # ----- copies and files --------------------------------------------------------------------

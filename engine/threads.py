@@ -18,6 +18,8 @@ import ctypes
 import importlib
 import os
 import sys
+import threading
+from contextlib import contextmanager
 
 import numba
 
@@ -87,10 +89,34 @@ PARTS = _parts()
 
 def _serial_in_child():
     """A forked child must not start parallel work: GNU OpenMP is not fork-safe, and Numba ends a
-    child that tries. (Read as threads.PARTS at every call, so this takes effect everywhere.)"""
+    child that tries. (Read through parts() at every call, so this takes effect everywhere.)"""
     global PARTS
     PARTS = 1
 
 
 if PARTS > 1 and hasattr(os, "register_at_fork"):
     os.register_at_fork(after_in_child=_serial_in_child)
+
+
+_limit = threading.local()
+
+
+def parts():
+    """Blocks to split large work into, for work started on this thread: PARTS, or fewer inside
+    ``at_most(n)``."""
+    limit = getattr(_limit, "cores", None)
+    return PARTS if limit is None else min(PARTS, limit)
+
+
+@contextmanager
+def at_most(cores):
+    """Within the block, work started on this thread uses at most ``cores`` cores: an app keeps a
+    core free for drawing while it steps or measures a big network. Other threads are unaffected."""
+    if isinstance(cores, bool) or not isinstance(cores, int) or cores < 1:
+        raise ValueError(f"cores must be a whole number ≥ 1, got {cores!r}")
+    previous = getattr(_limit, "cores", None)
+    _limit.cores = cores
+    try:
+        yield
+    finally:
+        _limit.cores = previous

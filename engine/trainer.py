@@ -16,6 +16,8 @@ from .network import Gradients, Network, Trace, check_array, log_epsilon
 
 # The longest sample order one compiled call receives; longer runs are cut into calls.
 MAX_ORDER_PER_CALL = 4_000_000
+# evaluate(stop=...) asks whether to give up after this many samples
+STOP_BATCH = 500
 
 
 class TrainingDiverged(RuntimeError):
@@ -333,7 +335,7 @@ class Trainer:
         state_new = np.empty_like(self._state)
         ok = kernels.update_params(OPTIMIZER_CODES[self._optimizer], np.array(net.sizes, np.int64),
                                    net.offsets, net.parameters, grad, self._state, theta_new, state_new,
-                                   self._hyper(), self._t + 1, threads.PARTS)
+                                   self._hyper(), self._t + 1, threads.parts())
         return theta_new, state_new, bool(ok)
 
     @property
@@ -443,7 +445,7 @@ class Trainer:
             np.array(net.sizes, np.int64), net.activation_codes(), net.loss_code(),
             OPTIMIZER_CODES[self._optimizer], net.parameters, self._state, grad, net.offsets,
             self._data.X_rows, self._data.Y_rows, order, self._batch_size, n_steps, self._cursor,
-            self._hyper(), log_epsilon(net.dtype), self._t, losses, threads.PARTS)
+            self._hyper(), log_epsilon(net.dtype), self._t, losses, threads.parts())
         self._t += done
         self.steps += done
         epochs_done = cursor // self.m_train
@@ -463,25 +465,36 @@ class Trainer:
 
     # ----- evaluation --------------------------------------------------------------------------
 
-    def evaluate(self, max_samples=None, cores=None):
+    def evaluate(self, max_samples=None, stop=None):
         """Cost and accuracy on the training and test sets (accuracy None for regression).
-        max_samples evaluates on the first that many samples of each set, for quick updates;
-        cores=1 leaves the other cores free (e.g. for a window drawing meanwhile)."""
-        if cores is not None and (isinstance(cores, bool) or not isinstance(cores, (int, np.integer)) or cores < 1):
-            raise ValueError(f"cores must be a whole number ≥ 1, or None for all of them; got {cores!r}")
+        max_samples evaluates on the first that many samples of each set, for quick updates.
+        stop, a function of no arguments, is asked between batches of STOP_BATCH samples whether to
+        give up; when it says yes, evaluate returns None (an app has something more urgent to do)."""
         self._check_consistency()
-        train = self._measure(self._data.X_rows, self._data.Y_rows, max_samples, True, cores)
+        train = self._measure(self._data.X_rows, self._data.Y_rows, max_samples, True, stop)
+        if train is None:
+            return None
         test = (None, None)
         if self._data.X_test is not None:
-            test = self._measure(self._data.X_test, self._data.Y_test, max_samples, False, cores)
+            test = self._measure(self._data.X_test, self._data.Y_test, max_samples, False, stop)
+            if test is None:
+                return None
         return {"train_loss": train[0], "test_loss": test[0], "train_accuracy": train[1], "test_accuracy": test[1]}
 
-    def _measure(self, X, Y, max_samples, rows, cores):
+    def _measure(self, X, Y, max_samples, rows, stop):
         if rows:
             X, Y = X.T, Y.T
         if max_samples:
             X, Y = X[:, :max_samples], Y[:, :max_samples]
-        A = self.net.predict_checked(X, cores=cores)        # the data was checked when the trainer got it
+        # the data was checked when the trainer got it
+        if stop is None:
+            A = self.net.predict_checked(X)
+        else:
+            A = np.empty((self.net.sizes[-1], X.shape[1]), dtype=self.net.dtype)
+            for start in range(0, X.shape[1], STOP_BATCH):
+                if stop():
+                    return None
+                A[:, start:start + STOP_BATCH] = self.net.predict_checked(X[:, start:start + STOP_BATCH])
         Y = np.ascontiguousarray(Y)
         loss = self.net.cost_of_outputs(A, Y)
         return loss, self.accuracy(A, Y)

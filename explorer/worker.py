@@ -36,6 +36,9 @@ IMAGE_PAGE = 600               # test images sent to the image views (the first 
 BIG_EVAL_INTERVAL = 1.0        # big data: losses measured at most this often while playing ...
 BIG_EVAL_SAMPLES = 2000        # ... on the first this many samples of each set
 BIG_EVAL_WORK = 2e7            # "big": parameters × samples above this
+# Big data, paused: a step's losses are measured this long after the step is handed over (or
+# never, when a command comes first), so the window draws the step with both cores to itself.
+LOSSES_AFTER_DRAW = 0.03
 MAX_HISTORY = 4000             # loss-curve points kept before halving the resolution
 # dtypes whose kernels this process has compiled or loaded from the cache
 _KERNELS_READY: set[str] = set()
@@ -104,6 +107,7 @@ class TrainingWorker(QObject):
         self._compare_offset = 0
         self._compare_note = ""
         self._defer_eval = False           # True while a snapshot may show the last measured losses
+        self._losses_pending = None        # (snapshot, when): its losses are yet to be measured
         self._epoch_goal = None            # pause at this step (the state's epochs), None: no goal
         self._chunk = 1
         self._rate_t0 = time.perf_counter()
@@ -230,10 +234,13 @@ class TrainingWorker(QObject):
         while True:
             try:
                 if block and first:
-                    cmd = self._queue.get(timeout=0.25)
+                    cmd = self._queue.get(timeout=self._wait_for_command())
                 else:
                     cmd = self._queue.get_nowait()
             except queue.Empty:
+                if block and first and self._losses_pending is not None:
+                    self._publish_pending_losses()
+                    continue                  # then wait for a command as before
                 break
             first = False
             if cmd[0] == "quit":
@@ -241,7 +248,14 @@ class TrainingWorker(QObject):
                 return
             changed |= self._apply(cmd)
         if changed and not self._quit:
-            self._publish(force=True)
+            if self._playing:
+                self._publish(force=True)
+            else:
+                # paused: what a command shows is small work, done on one core while the window
+                # may still be drawing on the other
+                from engine import threads
+                with threads.at_most(1):
+                    self._publish(force=True)
 
     # ------------------------------------------------------------------ commands
     def _apply(self, cmd) -> bool:
@@ -283,10 +297,14 @@ class TrainingWorker(QObject):
         return self._cmd_pause() if self._playing else self._cmd_play()
 
     def _cmd_step(self, n: int = 1) -> bool:
+        from engine import threads
         if self._playing:
             self._cmd_pause()
-        for _ in range(max(1, int(n))):
-            self._last_result = self.trainer.step()
+        # on one core: the window is still drawing the last step or its losses on the other, and
+        # a step split over both would wait for whichever core the window holds
+        with threads.at_most(1):
+            for _ in range(max(1, int(n))):
+                self._last_result = self.trainer.step()
         self.status_changed.emit(f"Stepped to step {self.trainer.steps:,}.")
         return True
 
@@ -766,19 +784,43 @@ class TrainingWorker(QObject):
         if force:
             self.inspector.refresh(self)
         # measuring big data sets takes longer than drawing a step: show the step first with the
-        # last numbers, then the new numbers as soon as they are measured
+        # last numbers, then the new numbers once the window has drawn it (see _drain)
         deferred = force and self._eval is not None and self._big_data()
         self._defer_eval = deferred
         snap = self._make_snapshot(force)
         self._defer_eval = False
         self._hand_over(snap)
-        if deferred and self._eval[0] != (int(self.trainer.steps), self._data_version, self._arch_version):
-            self._hand_over(self._with_new_losses(snap, force))
+        self._losses_pending = None
+        if deferred and self._eval[0] != self._eval_key():
+            self._losses_pending = (snap, time.perf_counter() + LOSSES_AFTER_DRAW)
 
-    def _with_new_losses(self, snap: Snapshot, force: bool) -> Snapshot:
-        """``snap`` again with the losses measured now, marked as refining it. Measured on one core:
-        the window is drawing ``snap`` on the other meanwhile."""
-        ev = self._evaluate(force, cores=1)
+    def _eval_key(self) -> tuple:
+        return (int(self.trainer.steps), self._data_version, self._arch_version)
+
+    def _wait_for_command(self) -> float:
+        """How long a paused worker waits for a command before it has something else to do."""
+        if self._losses_pending is None:
+            return 0.25
+        return max(0.0, self._losses_pending[1] - time.perf_counter())
+
+    def _publish_pending_losses(self) -> None:
+        """Measure the losses of the snapshot on screen and hand it over again with them; given up
+        as soon as a command comes (it is applied first, and measured again after)."""
+        snap, _ = self._losses_pending
+        if self._eval[0] == self._eval_key() or snap.step != int(self.trainer.steps):
+            self._losses_pending = None
+            return
+        refined = self._with_new_losses(snap, stop=lambda: not self._queue.empty())
+        if refined is not None:
+            self._losses_pending = None
+            self._hand_over(refined)
+
+    def _with_new_losses(self, snap: Snapshot, stop=None) -> Snapshot | None:
+        """``snap`` again with the losses measured now, marked as refining it (None when ``stop``
+        said to give up)."""
+        ev = self._evaluate(force=True, stop=stop)
+        if ev is None:
+            return None
         train_loss, test_loss = self._losses_of(ev)
         self._record_history(int(self.trainer.steps), train_loss, test_loss)
         self._serial += 1
@@ -825,18 +867,20 @@ class TrainingWorker(QObject):
             self._hist_test = self._hist_test[::2]
             self._hist_stride *= 2
 
-    def _evaluate(self, force: bool, cores: int | None = None) -> dict:
+    def _evaluate(self, force: bool, stop=None) -> dict | None:
         """trainer.evaluate(); for big data on the first BIG_EVAL_SAMPLES samples of each set, and at
         most every BIG_EVAL_INTERVAL s while playing (the loss curve needs no more)."""
         tr, data = self.trainer, self.data
         big = self._big_data()
         now = time.perf_counter()
-        key = (int(tr.steps), self._data_version, self._arch_version)
+        key = self._eval_key()
         if self._eval is not None and (self._eval[0] == key or self._defer_eval):
             return self._eval[2]
         if big and not force and self._eval is not None and now - self._eval[1] < BIG_EVAL_INTERVAL:
             return self._eval[2]
-        ev = tr.evaluate(max_samples=BIG_EVAL_SAMPLES, cores=cores) if big else tr.evaluate(cores=cores)
+        ev = tr.evaluate(max_samples=BIG_EVAL_SAMPLES if big else None, stop=stop)
+        if ev is None:
+            return None
         ev["samples"] = BIG_EVAL_SAMPLES if big and max(data.m_train, data.m_test) > BIG_EVAL_SAMPLES else 0
         self._eval = (key, now, ev)
         return ev

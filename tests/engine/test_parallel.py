@@ -5,6 +5,7 @@ import json
 import os
 import subprocess
 import sys
+import threading
 
 import numpy as np
 import pytest
@@ -120,7 +121,7 @@ def test_an_overflowing_split_update_is_refused_and_the_weights_are_kept(monkeyp
 
 
 
-def test_evaluate_on_one_core_keeps_products_whole_and_measures_the_same(monkeypatch):
+def test_at_most_one_core_keeps_products_whole_on_this_thread_only(monkeypatch):
     trainer = big_trainer(2, monkeypatch)
     trainer.train(steps=5)
     split = trainer.evaluate()
@@ -132,16 +133,40 @@ def test_evaluate_on_one_core_keeps_products_whole_and_measures_the_same(monkeyp
         return affine(W, b, A_prev, Z, parts)
 
     monkeypatch.setattr(kernels, "affine", recording_affine)
-    one = trainer.evaluate(cores=1)
+    with threads.at_most(1):
+        one = trainer.evaluate()
+        assert threads.parts() == 1
+        other_thread = []
+        worker = threading.Thread(target=lambda: other_thread.append(threads.parts()))
+        worker.start()
+        worker.join()
+        assert other_thread == [2]                      # other threads keep every core
     assert parts_used and set(parts_used) == {1}
     for key in ("train_loss", "train_accuracy"):
         assert one[key] == pytest.approx(split[key], rel=1e-5)
+    assert threads.parts() == 2                         # and so does this one after the block
     parts_used.clear()
     trainer.evaluate()
     assert set(parts_used) == {2}
     for bad in (0, -1, 1.5, "2", True):
         with pytest.raises(ValueError, match="cores must be a whole number"):
-            trainer.evaluate(cores=bad)
+            with threads.at_most(bad):
+                pass
+
+
+def test_a_step_at_most_one_core_matches_a_split_step(monkeypatch):
+    one, two = big_trainer(2, monkeypatch), big_trainer(2, monkeypatch)
+    parts_used = []
+    for name in ("weight_grads", "update_params"):
+        kernel = getattr(kernels, name)
+        monkeypatch.setattr(kernels, name, lambda *args, kernel=kernel: parts_used.append(args[-1]) or kernel(*args))
+    with threads.at_most(1):
+        a = one.step()
+    assert len(parts_used) == 3 and set(parts_used) == {1}
+    b = two.step()
+    assert set(parts_used[3:]) == {2}
+    np.testing.assert_allclose(a.grads.dW[0], b.grads.dW[0], rtol=1e-4, atol=1e-7)
+    np.testing.assert_allclose(one.net.parameters, two.net.parameters, rtol=1e-5, atol=1e-7)
 
 
 PROBE = """

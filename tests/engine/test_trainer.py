@@ -234,6 +234,24 @@ def test_evaluate_numbers():
     assert regression.evaluate()["test_accuracy"] is None
 
 
+
+def test_evaluate_gives_up_when_asked_and_otherwise_measures_the_same():
+    data = datasets.make("circle", n=2400, noise=0.1, train_ratio=0.5, seed=0)   # 1,200 per set
+    trainer = Trainer(Network([2, 8, 1]), data, batch_size=10)
+    trainer.train(steps=100)
+    whole = trainer.evaluate()
+    asked = []
+    assert trainer.evaluate(stop=lambda: asked.append(1) and False) == whole
+    assert len(asked) == 6                                 # before each batch of 500: 3 per set
+    assert trainer.evaluate(stop=lambda: True) is None
+    calls = []
+
+    def stop_in_the_test_set():
+        calls.append(1)
+        return len(calls) > 4
+    assert trainer.evaluate(stop=stop_in_the_test_set) is None
+    assert trainer.evaluate(max_samples=700, stop=lambda: False) == trainer.evaluate(max_samples=700)
+
 def test_multiclass_accuracy_uses_argmax():
     data = datasets.make("blobs", n=90, noise=0.1, seed=0, classes=3)
     net = Network([2, 3], hidden=[], output="softmax", loss="cce", init="zeros")

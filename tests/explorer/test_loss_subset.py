@@ -40,7 +40,8 @@ def test_chunks_aim_at_their_duration_and_are_longer_for_big_data():
 
 def test_a_step_on_big_data_is_handed_over_at_once_then_again_with_its_losses(monkeypatch):
     """Measuring big data takes longer than drawing a step: the step goes out with the last
-    losses, then the same snapshot again with the losses measured after the step."""
+    losses, and once the window has had time to draw it, again with the losses measured after the
+    step. A command that comes first is applied first."""
     monkeypatch.setattr(worker_module, "BIG_EVAL_WORK", 10)     # make the playground count as big
     worker = worker_module.TrainingWorker(AppState())
     worker._build(worker.state, keep_history=False)
@@ -49,23 +50,43 @@ def test_a_step_on_big_data_is_handed_over_at_once_then_again_with_its_losses(mo
     worker._publish(force=True)                                 # losses at step 0
     loss_before = handed[-1].train_loss
     handed.clear()
-    worker._cmd_step()
-    worker._publish(force=True)
+    worker.post("step")
+    worker._drain(block=True)                                   # the step, drawn with the old losses
+    (drawn,) = handed
+    assert drawn.step == 1 and drawn.refines == 0 and drawn.train_loss == loss_before
+    worker._drain(block=True)                                   # no command: the losses are measured
     drawn, refined = handed
-    assert drawn.step == refined.step == 1
-    assert drawn.refines == 0 and drawn.train_loss == loss_before
-    assert refined.refines == drawn.serial and refined.serial > drawn.serial
+    assert refined.step == 1 and refined.refines == drawn.serial and refined.serial > drawn.serial
     assert refined.weights is drawn.weights and refined.grad_weights is drawn.grad_weights
     measured = worker.trainer.evaluate(max_samples=worker_module.BIG_EVAL_SAMPLES)
     assert refined.train_loss == pytest.approx(measured["train_loss"], rel=1e-9)
     assert refined.train_loss != loss_before
     assert refined.history_steps[-1] == 1 and refined.history_train[-1] == refined.train_loss
+    # two steps in a row: the first one's losses are never measured, the second one's are
+    handed.clear()
+    worker.post("step")
+    worker._drain(block=True)
+    worker.post("step")
+    worker._drain(block=True)
+    worker._drain(block=True)
+    assert [(s.step, bool(s.refines)) for s in handed] == [(2, False), (3, False), (3, True)]
+    # a command that comes while the losses are measured stops the measuring; it is applied first
+    handed.clear()
+    worker.post("step")
+    worker._drain(block=True)
+    worker.post("step")
+    worker._publish_pending_losses()
+    assert [s.step for s in handed] == [4] and worker._losses_pending is not None
+    worker._drain(block=True)
+    worker._drain(block=True)
+    assert [(s.step, bool(s.refines)) for s in handed] == [(4, False), (5, False), (5, True)]
     # small data is measured before the step is handed over: one snapshot, nothing to refine
     monkeypatch.setattr(worker_module, "BIG_EVAL_WORK", 1e12)
     handed.clear()
-    worker._cmd_step()
-    worker._publish(force=True)
-    assert len(handed) == 1 and handed[0].refines == 0 and handed[0].step == 2
+    worker.post("step")
+    worker._drain(block=True)
+    worker._drain(block=True)
+    assert len(handed) == 1 and handed[0].refines == 0 and handed[0].step == 6
 
 
 class RecordingView:
