@@ -202,8 +202,8 @@ class TrainingWorker(QObject):
 
     def _compile(self) -> None:
         """Run every kernel once on a throwaway network so the first real step is instant: for the
-        starting state's dtype only (a first start compiles for about 40 s per dtype; the other
-        one is compiled when data that needs it is first loaded)."""
+        starting state's dtype only (a first start compiles for about half a minute per dtype;
+        the other one is compiled when data that needs it is first loaded)."""
         from engine import Network, Trainer, datasets, grid
         s = self._state
         if s.dataset in datasets.TWO_D_DATASETS:
@@ -585,7 +585,6 @@ class TrainingWorker(QObject):
 
     def _with_comparison(self, snap: Snapshot) -> Snapshot:
         """snap with the comparison network caught up to the main one's step and drawn the same way."""
-
         from engine import TrainingDiverged
         cmp = self._compare_trainer
         behind = int(self.trainer.steps) - self._compare_offset - cmp.steps
