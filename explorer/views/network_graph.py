@@ -16,8 +16,8 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QBrush, QColor, QDoubleValidator, QPen
-from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QPushButton,
+from PySide6.QtGui import QAction, QBrush, QColor, QDoubleValidator, QPen
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton,
                                QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget)
 
 from ..snapshot import Snapshot
@@ -107,11 +107,15 @@ class ValueEditor(QLineEdit):
 
 
 class LayerHeader(QWidget):
-    """Controls above one column: neuron count with − / + and the layer's activation."""
+    """Controls above one column: neuron count with − / +, the layer's activation, and a menu (the
+    ⋮ button, or a right-click) to insert a hidden layer next to this column or remove this one."""
 
     def __init__(self, parent, layer: int, kind: str, n: int, activation: str, names, graph):
         super().__init__(parent)
         self.layer = layer
+        self.layer_actions = self._make_layer_actions(kind, layer, graph)
+        self.addActions(self.layer_actions)
+        self.setContextMenuPolicy(Qt.ActionsContextMenu)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
@@ -137,22 +141,62 @@ class LayerHeader(QWidget):
         self.label.setAlignment(Qt.AlignCenter)
         row.addWidget(self.label)
         lay.addLayout(row)
+        self.menu_button = QToolButton(self)
+        self.menu_button.setText("⋮")
+        self.menu_button.setToolTip("Insert a hidden layer here, or remove this one")
+        self.menu_button.setPopupMode(QToolButton.InstantPopup)
+        self.menu_button.setStyleSheet("QToolButton::menu-indicator { image: none; }")
+        self.menu_button.setFixedWidth(18)          # narrow: columns of a deep network are too
+        menu = QMenu(self.menu_button)
+        menu.addActions(self.layer_actions)
+        self.menu_button.setMenu(menu)
         self.combo = None
-        if kind != "input":
-            self.combo = QComboBox(self)
-            self.combo.addItems(list(names))
-            self.combo.setCurrentText(activation)
-            self.combo.setToolTip(f"Activation of layer {layer + 1}" + (" (the output)" if kind == "output" else ""))
-            self.combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
-            self.combo.activated.connect(lambda _i: graph.activation_requested.emit(layer, self.combo.currentText()))
-            lay.addWidget(self.combo)
+        if kind == "input":
+            row.addWidget(self.menu_button)         # no activation to choose: the menu sits by the count
+            self._row_buttons = [self.menu_button]
+            self.adjustSize()
+            return
+        self._row_buttons = [self.minus, self.plus] if kind == "hidden" else []
+        self.combo = QComboBox(self)
+        self.combo.addItems(list(names))
+        self.combo.setCurrentText(activation)
+        self.combo.setToolTip(f"Activation of layer {layer + 1}" + (" (the output)" if kind == "output" else ""))
+        self.combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
+        self.combo.activated.connect(lambda _i: graph.activation_requested.emit(layer, self.combo.currentText()))
+        below = QHBoxLayout()
+        below.setSpacing(2)
+        below.addWidget(self.combo, 1)
+        below.addWidget(self.menu_button)
+        lay.addLayout(below)
         self.adjustSize()
+
+    def _make_layer_actions(self, kind: str, layer: int, graph) -> list[QAction]:
+        """The layer edits that make sense at this column. `layer` is the column's index among the
+        weight layers (−1 for the inputs); a new hidden layer at position i goes after hidden layer i−1."""
+        def action(text, signal, index):
+            act = QAction(text, self)
+            act.triggered.connect(lambda _checked=False: signal.emit(index))
+            return act
+        if kind == "input":
+            return [action("Insert a hidden layer after the inputs", graph.layer_add_requested, 0)]
+        if kind == "output":
+            return [action("Insert a hidden layer before the output", graph.layer_add_requested, layer)]
+        return [action(f"Insert a layer before layer {layer + 1}", graph.layer_add_requested, layer),
+                action(f"Insert a layer after layer {layer + 1}", graph.layer_add_requested, layer + 1),
+                action(f"Remove layer {layer + 1} (the others keep their weights)", graph.layer_remove_requested, layer)]
 
     def fit_width(self, width: int) -> None:
         """Show "8 neurons" where it fits, else just "8" (the tooltip keeps the words)."""
-        self.label.setText(self._full_text)
-        if self.sizeHint().width() > width:
-            self.label.setText(self._short_text)
+        self.label.setText(self._full_text if self.full_width() <= width else self._short_text)
+
+    def full_width(self) -> int:
+        """The width the header needs with its full text. Measured from the text, not from size
+        hints, which Qt updates only at the next layout pass."""
+        buttons = sum(b.sizeHint().width() + 2 for b in self._row_buttons)
+        row = buttons + self.label.fontMetrics().horizontalAdvance(self._full_text) + 4
+        if self.combo is None:
+            return row
+        return max(row, self.combo.sizeHint().width() + 2 + self.menu_button.sizeHint().width())
 
 
 class NetworkGraphView(QWidget):
@@ -490,12 +534,13 @@ class NetworkGraphView(QWidget):
         # headers: centred over their columns
         view_x = self.view.geometry().x() - self.header.geometry().x()
         for i, h in enumerate(self._headers):
-            h.adjustSize()
             cx = view_x + left + i * col_w
-            w = min(h.sizeHint().width(), int(col_w * 0.95) if ncol > 1 else 200)
+            w = min(h.full_width(), int(col_w * 0.95) if ncol > 1 else 200)
             w = max(w, 60)
             h.fit_width(w)
-            h.setGeometry(int(cx - w / 2), 0, int(w), HEADER_H)
+            # centred over the column, but kept inside the header strip (the inputs' one sits near its edge)
+            x = min(max(0, int(cx - w / 2)), max(0, self.header.width() - int(w)))
+            h.setGeometry(x, 0, int(w), HEADER_H)
         if self._snap is not None:
             self._update_values(self._snap)
         self._update_selection_marker()

@@ -120,6 +120,40 @@ def test_adding_a_neuron_and_a_layer_keeps_the_surviving_weights(window, qtbot):
     qtbot.waitUntil(lambda: len(window.loss_plot._marker_items) == 2, timeout=2000)
 
 
+def _layer_action(header, starts_with):
+    """The action of a column's ⋮ menu whose text starts with `starts_with`; the header's
+    right-click menu holds the same actions."""
+    menu_actions = header.menu_button.menu().actions()
+    assert menu_actions == header.actions()
+    (action,) = [a for a in menu_actions if a.text().startswith(starts_with)]
+    return action
+
+
+def test_the_layer_menu_inserts_and_removes_a_hidden_layer_in_the_middle(window, qtbot):
+    w0 = current_weights(window)                     # sizes [2, 4, 2, 1]
+    _layer_action(window.graph._headers[1], "Insert a layer after layer 1").trigger()
+    qtbot.waitUntil(lambda: list(window.snapshot.sizes) == [2, 4, 4, 2, 1], timeout=5000)
+    net = window.worker.trainer.net
+    assert np.array_equal(net.weights[0], w0[0])
+    assert np.array_equal(net.weights[2], w0[1])     # the old second layer now reads the new one
+    assert np.array_equal(net.weights[3], w0[2])
+    assert window.graph.layers_label.text() == "3 hidden layers"
+    assert [h.label.toolTip() for h in window.graph._headers][1:4] == ["4 neurons", "4 neurons", "2 neurons"]
+
+    _layer_action(window.graph._headers[2], "Remove layer 2").trigger()
+    qtbot.waitUntil(lambda: list(window.snapshot.sizes) == [2, 4, 2, 1], timeout=5000)
+    for now, before in zip(window.worker.trainer.net.weights, w0):
+        assert np.array_equal(now, before)
+
+    _layer_action(window.graph._headers[0], "Insert a hidden layer after the inputs").trigger()
+    qtbot.waitUntil(lambda: list(window.snapshot.sizes) == [2, 4, 4, 2, 1], timeout=5000)
+    # the old first layer now reads the new 4-neuron layer: its 2 input columns are kept
+    assert np.array_equal(window.worker.trainer.net.weights[1][:, :2], w0[0])
+    _layer_action(window.graph._headers[-1], "Insert a hidden layer before the output").trigger()
+    qtbot.waitUntil(lambda: list(window.snapshot.sizes) == [2, 4, 4, 2, 2, 1], timeout=5000)
+    assert np.array_equal(window.worker.trainer.net.weights[-1], w0[2])
+
+
 def test_clicking_an_edge_and_typing_a_value_sets_that_weight(window, qtbot):
     g = window.graph
     pos = g.view_to_widget(g.edge_center(1, 0, 2))
