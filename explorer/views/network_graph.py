@@ -12,6 +12,7 @@ grouped into a handful of pens (sign × magnitude bucket), one ``PlotCurveItem``
 from __future__ import annotations
 
 import math
+import time
 
 import numpy as np
 import pyqtgraph as pg
@@ -32,6 +33,7 @@ pg.setConfigOptions(imageAxisOrder="row-major")
 N_BUCKETS = 5
 BOUNDED = {"tanh": (-1.0, 1.0), "sin": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0)}
 HEADER_H = 64
+RERANK_INTERVAL = 2.0      # s: how often a wide layer's drawn neurons follow the changing weights
 LEFT_MARGIN = 64
 RIGHT_MARGIN = 40
 
@@ -232,6 +234,7 @@ class NetworkGraphView(QWidget):
         self._layouts = []                              # graph_layout.LayerLayout per column
         self._shown: list[np.ndarray] = []              # per column, the neuron drawn in each slot
         self._blocks: list = []                         # (frame, caption) of each collapsed column
+        self._ranked_at = 0.0                           # when the drawn neurons were last chosen
         self._selected = None
         self._zoom = None
         self.show_gradients = False
@@ -323,6 +326,8 @@ class NetworkGraphView(QWidget):
         if key != self._arch_key:
             self._arch_key = key
             self._rebuild(snap)
+        else:
+            self._rerank(snap)
         self._update_values(snap)
         if self._zoom is not None and self._zoom.isVisible():
             self._zoom.update_snapshot(snap)
@@ -420,10 +425,9 @@ class NetworkGraphView(QWidget):
         self._clear()
         self._sizes = list(snap.sizes)
         self._acts = list(snap.activations)
-        sel = self._selected
-        keep = {sel[1]: sel[2]} if sel is not None and sel[0] == "neuron" else None
-        self._layouts = network_layout(self._sizes, snap.weights, selected=keep)
+        self._layouts = network_layout(self._sizes, snap.weights, selected=self._must_show())
         self._shown = [np.asarray(lay.shown, dtype=np.int64) for lay in self._layouts]
+        self._ranked_at = time.monotonic()
         n_hidden = len(self._sizes) - 2
         self.layers_label.setText(f"{n_hidden} hidden layer{'s' if n_hidden != 1 else ''}")
         self.add_layer_btn.setEnabled(True)
@@ -446,8 +450,7 @@ class NetworkGraphView(QWidget):
         self._bias_item.setZValue(20)
         self.vb.addItem(self._bias_item)
         for j in self._shown[0]:
-            t = pg.TextItem(snap.features[j] if j < len(snap.features) else f"x{j}", color=self.theme.text,
-                            anchor=(1, 0.5))
+            t = pg.TextItem(self._input_name(snap, j), color=self.theme.text, anchor=(1, 0.5))
             self.vb.addItem(t)
             self._labels.append(t)
         for lay in self._layouts:
@@ -473,6 +476,40 @@ class NetworkGraphView(QWidget):
         self._highlight.setData([], [])
         self._node_box.hide()
         self._layout()
+
+    @staticmethod
+    def _input_name(snap: Snapshot, j: int) -> str:
+        return snap.features[j] if j < len(snap.features) else f"x{j}"
+
+    def _must_show(self) -> dict[int, list[int]]:
+        """{column: neurons} a collapsed layer must draw: those of the selected neuron, bias or weight."""
+        sel = self._selected
+        if sel is None:
+            return {}
+        kind, l, j, k = sel
+        if kind == "neuron":
+            return {l: [j]}
+        if kind == "bias":
+            return {l + 1: [j]}
+        return {l: [k], l + 1: [j]}
+
+    def _rerank(self, snap: Snapshot) -> None:
+        """A wide layer draws its strongest neurons, and training changes which ones those are: every
+        RERANK_INTERVAL s they are ranked again. The nodes stay; only the neurons they show change."""
+        if not any(lay.collapsed for lay in self._layouts) or snap.weights is None:
+            return
+        now = time.monotonic()
+        if now - self._ranked_at < RERANK_INTERVAL:
+            return
+        self._ranked_at = now
+        layouts = network_layout(self._sizes, snap.weights, selected=self._must_show())
+        shown = [np.asarray(lay.shown, dtype=np.int64) for lay in layouts]
+        if all(np.array_equal(new, old) for new, old in zip(shown, self._shown)):
+            return
+        self._layouts, self._shown = layouts, shown
+        for t, j in zip(self._labels, shown[0]):
+            t.setText(self._input_name(snap, int(j)))
+        self._update_selection_marker()
 
     def _layout(self) -> None:
         """Place nodes, edges, biases and headers for the current widget size."""

@@ -145,6 +145,42 @@ def test_the_graph_of_a_784_input_network_is_collapsed(make_window, qtbot, tmp_p
     assert hidden in view._shown[1] and view._node_box.isVisible()
 
 
+def test_a_collapsed_layer_follows_its_strongest_neurons_as_the_weights_change(qtbot, tmp_path, monkeypatch):
+    import dataclasses
+    from explorer.views import network_graph
+    from explorer.worker import TrainingWorker
+    folder = write_idx(tmp_path / "mnist", np.random.default_rng(1), 300, 20)
+    worker = TrainingWorker(load_preset("mnist-784-512-10").replace(data_dir=str(folder)))
+    worker._build(worker.state, keep_history=False)
+    snap = worker._make_snapshot()
+    view = network_graph.NetworkGraphView()
+    qtbot.addWidget(view)
+    view.resize(900, 600)
+    view.show()
+    view.update_snapshot(snap)
+    j, k = int(view._shown[1][0]), int(view._shown[0][0])
+    view.select("weight", 0, j, k)                   # W¹ from a drawn pixel to a drawn neuron
+    nodes = view.n_items
+    weights = [w.copy() for w in snap.weights]
+    newcomer = next(n for n in range(512) if n not in view._shown[1])
+    pixel = next(p for p in range(784) if p not in view._shown[0])
+    weights[1][:, newcomer] *= 1000.0                # now the strongest hidden neuron
+    weights[0][:, pixel] *= 1000.0                   # and the strongest pixel
+    trained = dataclasses.replace(snap, weights=tuple(weights))
+
+    view.update_snapshot(trained)                    # right after the last ranking: nothing moves yet
+    assert newcomer not in view._shown[1]
+    monkeypatch.setattr(network_graph, "RERANK_INTERVAL", 0.0)
+    view.update_snapshot(trained)
+    assert newcomer in view._shown[1] and pixel in view._shown[0]
+    assert view.n_items == nodes                     # the same nodes, showing other neurons
+    assert snap.features[pixel] in [t.toPlainText() for t in view._labels]
+    assert j in view._shown[1] and k in view._shown[0]           # the selected weight stays drawn
+    assert view._selected == ("weight", 0, j, k)
+    x0, y0, x1, y1 = view._edge_xy[view._edge_index(0, j, k)]
+    assert view._highlight.getData()[0].tolist() == [x0, x1]    # and marked where it now is
+
+
 def test_progress_moves_and_pause_is_quick(make_window, qtbot):
     win = make_window(load_preset("digits").replace(epochs=0, batch_size=8))
     assert win.progress.isVisible()
