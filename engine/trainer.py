@@ -257,6 +257,47 @@ class Trainer:
             result[name] = {"weights": weights, "biases": biases}
         return result
 
+    def progress(self):
+        """Where this run stands, as arrays and numbers a file can hold: the step and epoch counts,
+        the optimizer's update count and state (n_state, n_params), the position in this epoch's
+        sample order, that order, and the random generator's state. restore_progress() continues
+        from it exactly, as if the run had never stopped."""
+        return {"steps": self.steps, "epoch": self.epoch, "updates": self._t, "cursor": self._cursor,
+                "optimizer_state": self._state.copy(), "order": self._perm.copy(),
+                "rng": self._rng.bit_generator.state}
+
+    def restore_progress(self, progress):
+        """Continue a run saved with progress(): same network size, optimizer and training set size.
+        Raises ValueError, changing nothing, when it does not fit."""
+        counts = {}
+        for key in ("steps", "epoch", "updates", "cursor"):
+            value = progress.get(key) if isinstance(progress, dict) else None
+            if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+                raise ValueError(f"the saved progress needs {key} as a whole number ≥ 0, got {value!r}")
+            counts[key] = int(value)
+        if counts["cursor"] >= self.m_train:
+            raise ValueError(f"the saved position {counts['cursor']} is past the {self.m_train} training samples")
+        n_state = len(OPTIMIZER_STATE_NAMES[self._optimizer])
+        state = np.asarray(progress.get("optimizer_state"))
+        if state.shape != (n_state, self.net.n_params) or not np.issubdtype(state.dtype, np.floating):
+            rows = f"{n_state} row{'s' if n_state != 1 else ''}"
+            raise ValueError(f"the saved {self._optimizer} state must be {rows} of {self.net.n_params} numbers, "
+                             f"got an array of shape {state.shape}")
+        if not np.all(np.isfinite(state)):
+            raise ValueError("the saved optimizer state holds NaN or infinite values")
+        order = np.asarray(progress.get("order"))
+        if order.shape != (self.m_train,) or not np.array_equal(np.sort(order), np.arange(self.m_train)):
+            raise ValueError(f"the saved sample order must be an ordering of the {self.m_train} training samples")
+        rng = np.random.default_rng()
+        try:
+            rng.bit_generator.state = progress.get("rng")
+        except (TypeError, ValueError, KeyError) as exc:
+            raise ValueError(f"the saved random generator state is not valid ({exc})") from None
+        self.steps, self.epoch, self._t, self._cursor = (counts[k] for k in ("steps", "epoch", "updates", "cursor"))
+        self._state = state.astype(self.net.dtype, copy=True)
+        self._perm = order.astype(np.int64, copy=True)
+        self._rng = rng
+
     def _follow(self, map_state):
         """Carry the optimizer state across an architecture edit."""
         self._state = np.stack([map_state(s) for s in self._state]) if len(self._state) else \

@@ -364,3 +364,47 @@ def test_train_equals_step_on_a_wide_network(dtype, tol):
     assert fast.net.parameters.dtype == dtype
     np.testing.assert_allclose(fast.net.parameters, slow.net.parameters, rtol=tol, atol=tol)
     assert fast.epoch == slow.epoch == 2
+
+
+@pytest.mark.parametrize("optimizer", ["momentum", "adam"])
+def test_a_restored_run_continues_exactly_as_if_it_never_stopped(optimizer):
+    data = datasets.make("spiral", n=200, noise=0.1, train_ratio=0.5, seed=0)
+
+    def fresh():
+        net = Network([2, 6, 1], hidden="tanh", output="sigmoid", loss="bce", seed=3)
+        return Trainer(net, data, optimizer=optimizer, lr=0.01, batch_size=16, seed=5)
+
+    straight = fresh()
+    straight.train(steps=50)                       # crosses epochs of 7 steps, mid-epoch at the end
+    first = fresh()
+    first.train(steps=30)
+    saved, params = first.progress(), first.net.parameters.copy()
+    first.train(steps=5)                           # the saved progress is a copy, not a view
+    second = fresh()
+    second.net.parameters[...] = params
+    second.restore_progress(saved)
+    second.train(steps=20)
+    assert np.array_equal(second.net.parameters, straight.net.parameters)
+    assert (second.steps, second.epoch, second.updates_done) == (straight.steps, straight.epoch, 50)
+    for name, parts in straight.optimizer_state().items():
+        assert np.array_equal(second.optimizer_state()[name]["weights"][0], parts["weights"][0])
+
+
+def test_progress_that_does_not_fit_is_refused_and_changes_nothing():
+    data = datasets.make("circle", n=100, noise=0.1, train_ratio=0.5, seed=0)
+    trainer = Trainer(Network([2, 3, 1], seed=0), data, optimizer="rmsprop", lr=0.01, batch_size=10)
+    trainer.train(steps=3)
+    good = trainer.progress()
+    bad_cases = {
+        "steps": dict(good, steps=-1),
+        "rmsprop state must be 1 row of 13": dict(good, optimizer_state=np.zeros((2, trainer.net.n_params))),
+        "NaN": dict(good, optimizer_state=np.full_like(good["optimizer_state"], np.nan)),
+        "ordering": dict(good, order=np.zeros(50, np.int64)),
+        "position": dict(good, cursor=50),
+        "random generator": dict(good, rng={"bit_generator": "nonsense"}),
+    }
+    for words, progress in bad_cases.items():
+        with pytest.raises(ValueError, match=words):
+            trainer.restore_progress(progress)
+    assert trainer.steps == 3 and trainer.updates_done == 3
+    assert np.array_equal(trainer.progress()["optimizer_state"], good["optimizer_state"])
