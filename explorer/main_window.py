@@ -13,6 +13,7 @@ Seams for more panels:
 from __future__ import annotations
 
 from . import _qtfix  # noqa: F401  (PySide6 refcount guard, see the module)
+import os
 import time
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
@@ -36,6 +37,8 @@ SHORTCUTS = [
     ("→ (Right)", "One training step"),
     ("Ctrl+R", "Reset: new random weights, step 0"),
     ("Ctrl+N", "New session with the default settings"),
+    ("Ctrl+O", "Open a saved session"),
+    ("Ctrl+S", "Save the session: network, training progress, loss curve and data"),
     ("Ctrl+Shift+S", "Save a screenshot of the window"),
     ("Ctrl+Q", "Quit"),
 ]
@@ -133,6 +136,7 @@ class MainWindow(QMainWindow):
         # bound methods of this window, so Qt runs them in the GUI thread (a lambda or a plain Python
         # object would run in the worker's thread and touch widgets from there)
         self.worker.epochs_done.connect(self._on_epochs_done)
+        self.worker.session_error.connect(self._on_session_error)
         self.thread = self.worker.start()
 
         self.frame_timer = QTimer(self)
@@ -207,6 +211,12 @@ class MainWindow(QMainWindow):
                                self._on_step_triggered, Qt.Key_Right)
         self.play_action = act("▶ Play", "Play or pause training (Space)", self._on_play_triggered, Qt.Key_Space)
         self.new_action = act("&New", "Start over with the default settings (Ctrl+N)", self._on_new_triggered, "Ctrl+N")
+        self.open_session_action = act("&Open session…", "Continue a saved session: its network, weights, "
+                                       "optimizer state, loss curve and data (Ctrl+O)", self._on_open_session_triggered,
+                                       "Ctrl+O")
+        self.save_session_action = act("&Save session…", "Save the network as it is now, with its training "
+                                       "progress, loss curve and data, to continue later (Ctrl+S)",
+                                       self._on_save_session_triggered, "Ctrl+S")
         self.import_csv_action = act("Import &CSV…", "Load a table from a CSV file as the data: pick the input "
                                      "columns and the label (Ctrl+I)", self._on_import_csv_triggered, "Ctrl+I")
         self.data_folder_action = act("Open &data folder…", "Pick a folder holding the MNIST or Fashion-MNIST "
@@ -254,6 +264,9 @@ class MainWindow(QMainWindow):
             a = presets.addAction(name)
             a.setToolTip(f"Start over with the {name} preset")
             a.triggered.connect(lambda _c=False, n=name: self.load_preset(n))
+        f.addSeparator()
+        f.addAction(self.open_session_action)
+        f.addAction(self.save_session_action)
         f.addSeparator()
         f.addAction(self.import_csv_action)
         f.addAction(self.data_folder_action)
@@ -456,6 +469,53 @@ class MainWindow(QMainWindow):
             return
         self._set_playing(False)
         self.post("new_state", state)
+
+    # ------------------------------------------------------------------ sessions
+    def _session_folder(self) -> str:
+        return str(self.settings.value("session_dir", "") or "")
+
+    def _on_save_session_triggered(self) -> None:
+        from .session import SUFFIX
+        start = os.path.join(self._session_folder(), f"backprop-explorer{SUFFIX}")
+        path, _ = QFileDialog.getSaveFileName(self, "Save session", start, f"Backprop Explorer sessions (*{SUFFIX})")
+        if path:
+            self.save_session(path if path.endswith(SUFFIX) else path + SUFFIX)
+
+    def save_session(self, path: str) -> None:
+        """Save the session; the worker writes it between two steps, so weights and progress agree."""
+        self.settings.setValue("session_dir", os.path.dirname(os.path.abspath(path)))
+        self.post("save_session", path)
+
+    def _on_open_session_triggered(self) -> None:
+        from .session import SUFFIX
+        path, _ = QFileDialog.getOpenFileName(self, "Open session", self._session_folder(),
+                                              f"Backprop Explorer sessions (*{SUFFIX});;All files (*)")
+        if path:
+            self.open_session(path)
+
+    def open_session(self, path: str) -> bool:
+        """Continue a saved session. A file that cannot be read gets an error dialog saying why, and the
+        current session stays as it is."""
+        from .session import SessionError, load_session
+        try:
+            session = load_session(path)
+        except SessionError as exc:
+            self._on_session_error(f"Could not open the session: {exc}")
+            return False
+        self.settings.setValue("session_dir", os.path.dirname(os.path.abspath(path)))
+        self._set_playing(False)
+        self.post("pause")
+        self.post("open_session", session)
+        return True
+
+    def _on_session_error(self, text: str) -> None:
+        self.show_message(text, error=True)
+        box = QMessageBox(QMessageBox.Warning, "Session", text, QMessageBox.Ok, self)
+        box.setTextFormat(Qt.PlainText)
+        box.setInformativeText("The current session stays as it is.")
+        box.setModal(False)
+        self.session_error_box = box
+        box.open()
 
     def _on_screenshot_triggered(self) -> None:
         path, _ = QFileDialog.getSaveFileName(self, "Save screenshot", "backprop-explorer.png", "PNG images (*.png)")

@@ -67,6 +67,7 @@ class TrainingWorker(QObject):
     diverged = Signal(str)                 # training diverged and was paused
     data_error = Signal(str)               # data could not be loaded (e.g. MNIST files not found): why
     epochs_done = Signal(int)              # the state's epoch goal was reached and training paused
+    session_error = Signal(str)            # a session file could not be written: why
     finished = Signal()
 
     def __init__(self, state: AppState | None = None, grid_resolution: int = 64):
@@ -348,6 +349,42 @@ class TrainingWorker(QObject):
         self._playing = False
         self.state_applied.emit(self._state)
         self.status_changed.emit("New network ready.")
+        return True
+
+    def _cmd_save_session(self, path: str) -> bool:
+        """Write the network, its training progress, the loss history and the data to a session file."""
+        from .session import Session, save_session
+        csv = self._state.dataset == "csv"
+        data = None if self._state.is_image else (self._csv_data if csv else self.data)
+        history = (self._hist_steps, self._hist_train, self._hist_test)
+        session = Session(self._state, self.trainer.net.parameters, self.trainer.progress(), history, data)
+        try:
+            save_session(path, session)
+        except OSError as exc:
+            self.session_error.emit(f"Could not save the session to {path}: {exc.strerror or exc}")
+            return False
+        self.status_changed.emit(f"Saved the session at step {self.trainer.steps:,} to {path}.")
+        return False
+
+    def _cmd_open_session(self, session) -> bool:
+        """Continue a saved session: its settings, weights, optimizer state, loss curve and data.
+        Image sets are read again from their files; when they are missing the current session stays."""
+        from .session import csv_inputs
+        state = session.state
+        csv = state.dataset == "csv"
+        data = csv_inputs(state, session.data) if csv else session.data
+        self._build(state, keep_history=False, data=data)
+        self.trainer.net.parameters[...] = session.parameters
+        self.trainer.restore_progress(session.progress)
+        steps, train, test = session.history
+        self._hist_steps = [int(s) for s in steps]
+        self._hist_train, self._hist_test = [float(v) for v in train], [float(v) for v in test]
+        self._hist_stride = max(1, int(np.max(np.diff(steps)))) if len(steps) > 1 else 1
+        if csv:
+            self._csv_data = session.data
+        self._playing = False
+        self.state_applied.emit(self._state)
+        self.status_changed.emit(f"Opened the session at step {self.trainer.steps:,}.")
         return True
 
     def _cmd_hyper(self, changes: dict) -> bool:
@@ -633,10 +670,8 @@ class TrainingWorker(QObject):
         if state.dataset == "csv":
             if self._csv_data is None:
                 raise ValueError("no CSV data imported yet: use File > Import CSV…")
-            base = self._csv_data
-            if base.d == 2 and all(f in datasets.FEATURES for f in base.features):
-                return datasets.with_features(base, state.features)
-            return base
+            from .session import csv_inputs
+            return csv_inputs(state, self._csv_data)
         return datasets.make(state.dataset, n=state.n, noise=state.noise, train_ratio=state.train_ratio,
                              seed=state.data_seed, features=state.features, classes=state.classes, dtype=dtype)
 
