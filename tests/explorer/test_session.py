@@ -127,3 +127,20 @@ def test_a_file_that_cannot_be_written_says_so(window, qtbot, tmp_path):
     window.save_session(str(tmp_path / "no such folder" / "run.bpx"))
     wait_for(qtbot, lambda: getattr(window, "session_error_box", None) is not None)
     assert "Could not save the session" in window.session_error_box.text()
+
+
+def test_an_image_session_reads_its_images_again_and_keeps_only_the_network(make_window, qtbot, tmp_path):
+    from explorer.state import load_preset
+    win = make_window(load_preset("digits"))
+    win.post("train", 20)
+    wait_for(qtbot, lambda: win.snapshot.step >= 20, timeout=60_000)
+    session = saved(win, qtbot, tmp_path / "digits.bpx")
+    assert session.data is None and session.parameters.dtype == np.float32
+    assert os.path.getsize(tmp_path / "digits.bpx") < 200_000      # the network, not the 1,797 images
+    weights = [w.copy() for w in win.snapshot.weights]
+    win.post("reset")
+    wait_for(qtbot, lambda: win.snapshot.step == 0)
+    assert win.open_session(str(tmp_path / "digits.bpx"))
+    wait_for(qtbot, lambda: win.snapshot.step == 20)
+    assert all(np.array_equal(a, b) for a, b in zip(win.snapshot.weights, weights))
+    assert win.snapshot.sizes == (64, 32, 10) and win.images.showing_images
