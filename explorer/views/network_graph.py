@@ -56,6 +56,9 @@ def levels_for(activation: str, image: np.ndarray) -> tuple[float, float]:
     if activation in BOUNDED:
         return BOUNDED[activation]
     m = float(np.max(np.abs(image))) if image.size else 1.0
+    if not math.isfinite(m):                       # a diverging run can leave inf or NaN in a heatmap
+        finite = np.abs(image[np.isfinite(image)])
+        m = float(finite.max()) if finite.size else 1.0
     m = m if m > 1e-12 else 1.0
     return (-m, m)
 

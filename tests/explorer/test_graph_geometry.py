@@ -32,3 +32,11 @@ def test_heatmaps_fill_their_nodes_in_both_views(window, qtbot):
     graph.grad_check.setChecked(False)           # and back to heatmaps
     qtbot.waitUntil(lambda: graph._node_items[1][0].image.shape != (1, 1), timeout=10_000)
     _assert_nodes_fill_their_rects(graph)
+
+
+def test_heatmap_levels_stay_finite_when_a_diverging_run_leaves_inf_or_nan():
+    from explorer.views.network_graph import levels_for
+    image = np.array([[0.5, -2.0], [np.inf, np.nan]])
+    assert levels_for("relu", image) == (-2.0, 2.0)
+    assert levels_for("relu", np.full((2, 2), np.nan)) == (-1.0, 1.0)
+    assert levels_for("tanh", image) == (-1.0, 1.0)
