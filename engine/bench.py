@@ -141,6 +141,28 @@ def same_shapes_seconds(steps, batch=128, sizes=MNIST_SIZES, repeats=3):
     return best / 50 * steps
 
 
+def torch_same_shapes_seconds(steps, batch=128, sizes=MNIST_SIZES, repeats=3):
+    """same_shapes_seconds with PyTorch's matrix products (its BLAS is Intel's MKL on x86): what the
+    products could take with another BLAS than the one Numba calls."""
+    import torch
+    torch.set_num_threads(os.cpu_count() or 1)
+    (d, h, k) = sizes
+    W1, W2, XB, A1, dZ1, dZ2 = (torch.rand(shape) for shape in ((h, d), (k, h), (batch, d), (h, batch), (h, batch),
+                                                                 (k, batch)))
+    out = [torch.empty(shape) for shape in ((h, batch), (k, batch), (h, d), (k, h), (h, batch))]
+
+    def one_step():
+        torch.mm(W1, XB.T, out=out[0])
+        torch.mm(W2, A1, out=out[1])
+        torch.mm(dZ1, XB, out=out[2])
+        torch.mm(dZ2, A1.T, out=out[3])
+        torch.mm(W2.T, dZ2, out=out[4])
+
+    one_step()
+    best = min(_timed(lambda: [one_step() for _ in range(50)]) for _ in range(repeats))
+    return best / 50 * steps
+
+
 def mnist_epoch_flops(samples=MNIST_SAMPLES, sizes=MNIST_SIZES):
     """Multiply-adds ×2 of one epoch: forward, weight gradients, and the error sent back below layer 1."""
     forward = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
@@ -180,6 +202,7 @@ def bench_mnist(quick):
         n_torch = 40 if quick else 120
         seconds = _timed(TorchClassic(0).steps, X_rows, Y_rows, order[:n_torch * BATCH])
         result["torch_s_per_epoch"] = round(seconds * steps_per_epoch / n_torch, 3)
+        result["torch_same_shape_matmuls_s"] = round(torch_same_shapes_seconds(steps_per_epoch), 3)
     return result
 
 
@@ -220,6 +243,9 @@ def run_bench(json_output=False, quick=False):
           f"({mnist['matmul_bound_s']} s) / goal 1.3×")
     print(f"{'':<16} {'':>14} {'':>14} {'':>14}  {mnist['engine_over_same_shape_matmuls']}× its own matrix "
           f"products alone ({mnist['same_shape_matmuls_s']} s)")
+    if "torch_same_shape_matmuls_s" in mnist:
+        print(f"{'':<16} {'':>14} {'':>14} {'':>14}  the same products with PyTorch's BLAS: "
+              f"{mnist['torch_same_shape_matmuls_s']} s")
     print(f"{'cold start s':<16} {cold['seconds_process']:>14} {'':>14} {'':>14}  goal < 1 s "
           f"(import to first step {cold['seconds_import_to_step']} s)")
     return 0
