@@ -40,7 +40,7 @@ def test_a_saved_session_opens_where_it_stopped_with_its_drawn_points(window, qt
         assert np.array_equal(now, before)
     assert (tuple(snap.history_steps), tuple(snap.history_train)) == curve
     assert window.worker.data.m_train == m_train
-    assert "Opened the session at step 40" in window.last_message
+    wait_for(qtbot, lambda: "Opened the session at step 40" in window.last_message)   # a queued signal
     window.post("train", 3)                          # and training goes on from there
     wait_for(qtbot, lambda: window.snapshot.step == 43)
 
