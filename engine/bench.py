@@ -118,27 +118,30 @@ def matmul_bound_seconds(flops, dtype=np.float32, size=2048, repeats=3):
     return best * flops / (2.0 * size ** 3)
 
 
-def same_shapes_seconds(steps, batch=128, sizes=MNIST_SIZES, repeats=3):
-    """The time of just the matrix products one epoch of this network makes (same shapes, float32):
-    the floor for any implementation that uses the same BLAS."""
-    rng = np.random.default_rng(0)
-    f32 = np.float32
+def _step_products_seconds(new, matmul, steps, batch, sizes, repeats):
+    """Seconds for `steps` steps of only the five matrix products a [d, h, k] network's step makes,
+    on arrays made by new(shape) and multiplied by matmul(a, b, out)."""
     (d, h, k) = sizes
-    W1, W2 = rng.random((h, d), dtype=f32), rng.random((k, h), dtype=f32)
-    XB, A1, dZ1, dZ2 = (rng.random(shape, dtype=f32) for shape in ((batch, d), (h, batch), (h, batch), (k, batch)))
-    out = [np.empty((h, batch), f32), np.empty((k, batch), f32), np.empty((h, d), f32), np.empty((k, h), f32),
-           np.empty((h, batch), f32)]
+    W1, W2, XB, A1, dZ1, dZ2 = (new(shape) for shape in ((h, d), (k, h), (batch, d), (h, batch), (h, batch),
+                                                         (k, batch)))
+    products = ((W1, XB.T), (W2, A1), (dZ1, XB), (dZ2, A1.T), (W2.T, dZ2))
+    outs = [new((a.shape[0], b.shape[1])) for a, b in products]
 
     def one_step():
-        np.dot(W1, XB.T, out=out[0])
-        np.dot(W2, A1, out=out[1])
-        np.dot(dZ1, XB, out=out[2])
-        np.dot(dZ2, A1.T, out=out[3])
-        np.dot(W2.T, dZ2, out=out[4])
+        for (a, b), out in zip(products, outs):
+            matmul(a, b, out)
 
     one_step()
     best = min(_timed(lambda: [one_step() for _ in range(50)]) for _ in range(repeats))
     return best / 50 * steps
+
+
+def same_shapes_seconds(steps, batch=128, sizes=MNIST_SIZES, repeats=3):
+    """The time of just the matrix products one epoch of this network makes (same shapes, float32):
+    the floor for any implementation that uses the same BLAS."""
+    rng = np.random.default_rng(0)
+    return _step_products_seconds(lambda shape: rng.random(shape, dtype=np.float32),
+                                  lambda a, b, out: np.dot(a, b, out=out), steps, batch, sizes, repeats)
 
 
 def torch_same_shapes_seconds(steps, batch=128, sizes=MNIST_SIZES, repeats=3):
@@ -146,21 +149,8 @@ def torch_same_shapes_seconds(steps, batch=128, sizes=MNIST_SIZES, repeats=3):
     products could take with another BLAS than the one Numba calls."""
     import torch
     torch.set_num_threads(os.cpu_count() or 1)
-    (d, h, k) = sizes
-    W1, W2, XB, A1, dZ1, dZ2 = (torch.rand(shape) for shape in ((h, d), (k, h), (batch, d), (h, batch), (h, batch),
-                                                                 (k, batch)))
-    out = [torch.empty(shape) for shape in ((h, batch), (k, batch), (h, d), (k, h), (h, batch))]
-
-    def one_step():
-        torch.mm(W1, XB.T, out=out[0])
-        torch.mm(W2, A1, out=out[1])
-        torch.mm(dZ1, XB, out=out[2])
-        torch.mm(dZ2, A1.T, out=out[3])
-        torch.mm(W2.T, dZ2, out=out[4])
-
-    one_step()
-    best = min(_timed(lambda: [one_step() for _ in range(50)]) for _ in range(repeats))
-    return best / 50 * steps
+    return _step_products_seconds(torch.rand, lambda a, b, out: torch.mm(a, b, out=out), steps, batch, sizes,
+                                  repeats)
 
 
 def mnist_epoch_flops(samples=MNIST_SAMPLES, sizes=MNIST_SIZES):
