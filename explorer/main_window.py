@@ -13,6 +13,7 @@ Seams for more panels:
 from __future__ import annotations
 
 from . import _qtfix  # noqa: F401  (PySide6 refcount guard, see the module)
+from . import gc_guard
 import os
 import time
 
@@ -142,6 +143,11 @@ class MainWindow(QMainWindow):
         self.frame_timer = QTimer(self)
         self.frame_timer.setInterval(FRAME_MS)
         self.frame_timer.timeout.connect(self._on_frame_timer)
+        # the training thread must never collect Qt objects: garbage is collected here instead
+        self.gc_timer = QTimer(self)
+        self.gc_timer.setInterval(1000)
+        self.gc_timer.timeout.connect(gc_guard.collect_if_due)
+        self.gc_timer.start()
         self.frame_timer.start()
 
         from .phase_panels import install as install_phase_panels
@@ -607,6 +613,7 @@ class MainWindow(QMainWindow):
             return True
         self._closing = True
         self.frame_timer.stop()
+        self.gc_timer.stop()
         try:
             self.worker.snapshot_published.disconnect(self._on_snapshot_published)
         except (RuntimeError, TypeError):

@@ -8,6 +8,7 @@ newest snapshot is kept (a lock-protected slot); the GUI pulls it when it is rea
 from __future__ import annotations
 
 from . import _qtfix  # noqa: F401  (PySide6 refcount guard, see the module)
+from . import gc_guard
 import math
 import queue
 import threading
@@ -83,6 +84,7 @@ class TrainingWorker(QObject):
         self._playing = False
         self._speed: float | None = None
         self._thread: QThread | None = None
+        self._gc_held = False
         self.trainer = None
         self.data = None
         self._data_version = 0
@@ -129,6 +131,8 @@ class TrainingWorker(QObject):
         self.moveToThread(thread)
         thread.started.connect(self.run)
         self._thread = thread
+        gc_guard.hold()                    # no cycle collection in the training thread (see gc_guard)
+        self._gc_held = True
         thread.start()
         return thread
 
@@ -141,6 +145,9 @@ class TrainingWorker(QObject):
             return True
         thread.quit()
         ok = thread.wait(timeout_ms)
+        if ok and self._gc_held:
+            self._gc_held = False
+            gc_guard.release()
         return bool(ok)
 
     def post(self, command: str, *args) -> None:
