@@ -575,7 +575,7 @@ class NetworkGraphView(QWidget):
         view_x = self.view.geometry().x() - self.header.geometry().x()
         for i, h in enumerate(self._headers):
             cx = view_x + left + i * col_w
-            w = min(h.full_width(), int(col_w * 0.95) if ncol > 1 else 200)
+            w = min(h.full_width(), int(col_w * 0.9) if ncol > 1 else 200)   # a gap between neighbours
             w = max(w, 60)
             h.fit_width(w)
             # centred over the column, but kept inside the header strip (the inputs' one sits near its edge)
