@@ -125,6 +125,7 @@ class Inspector:
         self._phases: list[PhaseInfo] = []
         self._raw = []                 # the engine's Phase objects of this pass
         self._pass_batch = None
+        self._pass_words = "this pass's mini-batch"
         self._index = -1
         self._key = None
 
@@ -225,6 +226,11 @@ class Inspector:
         if getattr(worker, "_playing", False) and hasattr(worker, "_cmd_pause"):
             worker._cmd_pause()
         self._reset_pass()
+        if self.granularity == "epoch":            # run the epoch up to its last mini-batch, then walk that one
+            left = self._steps_left_in_epoch(tr)
+            if left > 1:
+                tr.train(steps=left - 1)
+            self._pass_words = "this epoch's last mini-batch"
         saved = tr.batch_size
         if self.granularity == "sample":
             tr.batch_size = 1
@@ -235,6 +241,10 @@ class Inspector:
             self._pull(worker, first=True)
         finally:
             tr.batch_size = saved              # the batch is taken by the first phase
+
+    @staticmethod
+    def _steps_left_in_epoch(tr) -> int:
+        return -(-(tr.m_train - tr.samples_in_epoch) // tr.batch_size)
 
     def _pull(self, worker, first=False) -> bool:
         from engine import TrainingDiverged
@@ -285,7 +295,7 @@ class Inspector:
         elif self.granularity == "batch":
             worker._last_result = tr.step()
         else:
-            left = -(-(tr.m_train - tr.samples_in_epoch) // tr.batch_size)
+            left = self._steps_left_in_epoch(tr)
             if left > 1:
                 tr.train(steps=left - 1)
             worker._last_result = tr.step()
@@ -309,12 +319,13 @@ class Inspector:
                 return (work, res.X, res.Y, res.trace, res.indices,
                         f"the mini-batch of step {res.step} (weights before its update)", res.grads)
             X = first.arrays["A_prev"]
+            words = self._pass_words
             if cost is not None:
                 Y, idx = cost.arrays["Y"], cost.arrays["indices"]
-                return net, X, Y, net.forward(X), idx, "this pass's mini-batch", None
+                return net, X, Y, net.forward(X), idx, words, None
             if self._pass_batch is not None:
                 idx, X, Y = self._pass_batch
-                return net, X, Y, net.forward(X), idx, "this pass's mini-batch", None
+                return net, X, Y, net.forward(X), idx, words, None
         idx, X, Y = tr.peek_batch()
         return net, X, Y, net.forward(X), idx, "the next mini-batch", None
 

@@ -55,7 +55,8 @@ class PhaseBar(QWidget):
             self.granularity.addItem(text, key)
         self.granularity.setCurrentIndex(1)
         self.granularity.setToolTip("What one Step (and one phase walk) covers: a single sample (a batch of 1), "
-                                    "one mini-batch, or one whole epoch")
+                                    "one mini-batch, or one whole epoch (a phase walk of an epoch runs it up to its "
+                                    "last mini-batch, then walks that one)")
         self.granularity.currentIndexChanged.connect(
             lambda i: self.granularity_changed.emit(self.granularity.itemData(i)))
         lay.addWidget(self.granularity)

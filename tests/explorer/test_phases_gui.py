@@ -80,3 +80,22 @@ def test_lesson_menu_opens_the_single_neuron_preset(window, qtbot):
     qtbot.waitUntil(lambda: pp.view is not None and pp.view.chain is not None, timeout=10_000)
     assert all(f.is_scalar for f in pp.view.chain.factors)
     assert pp.view.slice.w == 0.5
+
+
+def test_walking_an_epoch_runs_to_its_last_mini_batch_and_walks_that_one(window, qtbot):
+    pp = window.phase_panels
+    tr = window.worker.trainer
+    per_epoch = tr.steps_per_epoch
+    assert per_epoch > 2
+    pp.phase_bar.granularity.setCurrentIndex(2)                    # one epoch
+    qtbot.waitUntil(lambda: pp.view is not None and pp.view.granularity == "epoch", timeout=10_000)
+    window.graph.select("weight", 1, 0, 2)
+    pp.phase_bar.next_button.click()
+    qtbot.waitUntil(lambda: _phase_index(window) == 0 and pp.math_panel.view is pp.view, timeout=10_000)
+    assert (tr.steps, tr.epoch) == (per_epoch - 1, 0)             # the epoch's other mini-batches are done
+    assert pp.view.batch_source == "this epoch's last mini-batch"
+    for i in range(1, 11):
+        pp.phase_bar.next_button.click()
+        qtbot.waitUntil(lambda: _phase_index(window) == i, timeout=10_000)
+    qtbot.waitUntil(lambda: window.snapshot.step == per_epoch, timeout=10_000)
+    assert (tr.steps, tr.epoch, tr.samples_in_epoch) == (per_epoch, 1, 0)
