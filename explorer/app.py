@@ -8,9 +8,13 @@ import time
 
 def wait_until(app, predicate, timeout: float) -> bool:
     """Process events until predicate() is true or timeout seconds pass."""
+    from PySide6.QtCore import QEvent
     end = time.perf_counter() + timeout
     while time.perf_counter() < end:
         app.processEvents()
+        # processEvents() outside an event loop never runs deleteLater(); Qt's dock layout relies
+        # on it to drop a spare tab bar, which would otherwise show in the screenshot
+        app.sendPostedEvents(None, QEvent.DeferredDelete)
         if predicate():
             return True
         time.sleep(0.005)

@@ -19,8 +19,8 @@ import time
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QToolBar, QWidget)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox,
+                               QScrollArea, QToolBar, QWidget)
 
 from .snapshot import Snapshot
 from .state import AppState
@@ -33,6 +33,8 @@ from .views.network_graph import NetworkGraphView
 from .worker import TrainingWorker
 
 FRAME_MS = 16
+OUTPUT_DOCK_WIDTH = 380     # the right-hand docks for 2-D data: a square boundary plot
+IMAGE_DOCK_WIDTH = 640      # for images: the test-image grid beside the probabilities of one image
 SHORTCUTS = [
     ("Space", "Play / pause training"),
     ("→ (Right)", "One training step"),
@@ -93,10 +95,10 @@ class MainWindow(QMainWindow):
         self.data_panel = DataPanel(theme=self.theme)
         self.boundary = BoundaryView(theme=self.theme)
         self.loss_plot = LossPlotView(theme=self.theme)
-        self.add_panel("Data", self.data_panel, Qt.LeftDockWidgetArea)
+        self.add_panel("Data", self.data_panel, Qt.LeftDockWidgetArea, scrollable=True)
         self.add_panel("Output", self.boundary, Qt.RightDockWidgetArea)
         self.add_panel("Loss", self.loss_plot, Qt.RightDockWidgetArea)
-        self.resizeDocks([self._panels["Data"], self._panels["Output"]], [250, 380], Qt.Horizontal)
+        self.resizeDocks([self._panels["Data"], self._panels["Output"]], [250, OUTPUT_DOCK_WIDTH], Qt.Horizontal)
         self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
         from .views.data_docks import DigitCanvasDock, EpochProgress, ImagesDock
         self.images = ImagesDock()
@@ -165,11 +167,22 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ seams
     def add_panel(self, name: str, widget: QWidget, area=Qt.RightDockWidgetArea,
-                  visible: bool = True) -> QDockWidget:
-        """Dock ``widget`` under ``name`` with a View-menu toggle; register it for snapshots."""
+                  visible: bool = True, scrollable: bool = False) -> QDockWidget:
+        """Dock ``widget`` under ``name`` with a View-menu toggle; register it for snapshots.
+        A scrollable panel scrolls up and down instead of holding the window to its full height."""
         dock = QDockWidget(name, self)
         dock.setObjectName(f"dock_{name}")
-        dock.setWidget(widget)
+        if scrollable:
+            scroll = QScrollArea()
+            scroll.setWidget(widget)
+            scroll.setWidgetResizable(True)
+            scroll.setFrameShape(QFrame.NoFrame)
+            scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+            # as wide as the panel and its scroll bar, so the bar never hides a control
+            scroll.setMinimumWidth(widget.minimumSizeHint().width() + scroll.verticalScrollBar().sizeHint().width())
+            dock.setWidget(scroll)
+        else:
+            dock.setWidget(widget)
         dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable
                          | QDockWidget.DockWidgetClosable)
         self.addDockWidget(area, dock)
@@ -245,10 +258,32 @@ class MainWindow(QMainWindow):
         self.counter.setMinimumWidth(150)
         self.counter.setStyleSheet(f"font-weight: bold; padding: 0 8px; color: {self.theme.text};")
         tb.addWidget(self.counter)
-        tb.addSeparator()
-        self.controls = TrainingControls(self)
-        tb.addWidget(self.controls)
         self.toolbar = tb
+        # the hyper-parameters in a toolbar of their own, so a narrow window can put them on a second
+        # row (see resizeEvent) instead of hiding them behind the toolbar's » menu
+        params = QToolBar("Hyper-parameters", self)
+        params.setObjectName("toolbar_parameters")
+        params.setMovable(False)
+        self.addToolBar(Qt.TopToolBarArea, params)
+        self.controls = TrainingControls(self)
+        params.addWidget(self.controls)
+        self.params_toolbar = params
+        self._toolbar_break = False
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_toolbars()
+
+    def _fit_toolbars(self) -> None:
+        """One row of toolbars when they fit in the window's width, two when they do not."""
+        needed = self.toolbar.sizeHint().width() + self.params_toolbar.sizeHint().width()
+        wrap = needed > self.width()
+        if wrap != self._toolbar_break:
+            self._toolbar_break = wrap
+            if wrap:
+                self.insertToolBarBreak(self.params_toolbar)
+            else:
+                self.removeToolBarBreak(self.params_toolbar)
 
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
@@ -542,10 +577,10 @@ class MainWindow(QMainWindow):
 
     def fit_docks(self) -> None:
         """The default panel sizes: the graph in the middle, room to read the bottom panels."""
-        self.resizeDocks([self._panels["Data"], self._panels["Output"]], [250, 380], Qt.Horizontal)
+        self.resizeDocks([self._panels["Data"], self._panels["Output"]], [250, OUTPUT_DOCK_WIDTH], Qt.Horizontal)
         self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
         if "Math" in self._panels and "Cost slice" in self._panels:
-            self.resizeDocks([self._panels["Math"], self._panels["Cost slice"]], [250, 250], Qt.Vertical)
+            self.resizeDocks([self._panels["Math"], self._panels["Cost slice"]], [190, 190], Qt.Vertical)
 
     def _on_shortcuts_triggered(self) -> None:
         rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
@@ -597,6 +632,8 @@ class MainWindow(QMainWindow):
             self._image_data = image_data
             self._panels["Images" if image_data else "Output"].raise_()
             self._panels["Digit canvas" if image_data else "Loss"].raise_()
+            self.resizeDocks([self._panels["Output"]], [IMAGE_DOCK_WIDTH if image_data else OUTPUT_DOCK_WIDTH],
+                             Qt.Horizontal)
         if snap.playing != self._playing and not snap.playing:
             pass
         if snap.playing:

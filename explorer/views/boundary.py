@@ -63,6 +63,8 @@ class BoundaryView(QWidget):
         self.discretize.setToolTip("Colour each point of the plane by the predicted class instead of the output value")
         self.discretize.toggled.connect(self._on_option_toggled)
         self.legend = QLabel("")
+        self.legend.setWordWrap(True)           # may take two lines in a narrow panel
+        self.legend.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.legend.setToolTip("Colour scale of the output")
         row.addWidget(self.show_test)
         row.addWidget(self.discretize)

@@ -107,6 +107,7 @@ class TrainingControls(QWidget):
         self.batch.valueChanged.connect(lambda v: self._propose(batch_size=int(v)))
         lay.addWidget(_labelled("Batch", self.batch, f"Mini-batch size: samples per step (1 to {MAX_BATCH}, "
                                 "at most the number of training points)"))
+        lay.addStretch(1)          # on a toolbar row of its own the controls stay packed to the left
 
     # ------------------------------------------------------------------ proposals
     def _propose(self, **changes) -> None:

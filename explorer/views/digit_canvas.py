@@ -127,7 +127,7 @@ class DigitCanvas(QWidget):
         self.ink_image.fill(0)
         self._last: QPointF | None = None
         self._erasing = False
-        self.setMinimumSize(140, 140)
+        self.setMinimumSize(96, 96)
         self.setCursor(Qt.CrossCursor)
         self.setToolTip("Draw here with the left mouse button (the right button erases); "
                         "the network classifies the drawing as you go")

@@ -133,7 +133,7 @@ class _Painted(QWidget):
     def __init__(self, parent=None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.setMinimumSize(160, 160)
+        self.setMinimumSize(100, 100)
 
     def _text_colour(self) -> QColor:
         return self.palette().color(self.foregroundRole())
@@ -564,6 +564,9 @@ class ImageViewsPanel(QWidget):
         self.tabs.addTab(self.confusion, "Confusion matrix")
         self.tabs.addTab(self.weights, "Layer-1 weights")
         self.probabilities = ClassProbabilities()
+        # the bar shows the controls of the tab in front: paging for the grid, order for the weights
+        self.tabs.currentChanged.connect(self._show_tab_controls)
+        self._show_tab_controls()
         split.addWidget(self.tabs)
         split.addWidget(self.probabilities)
         split.setStretchFactor(0, 3)
@@ -633,6 +636,12 @@ class ImageViewsPanel(QWidget):
         self.grid.set_page(self.grid.page + delta)
         self._refresh_bar()
 
+    def _show_tab_controls(self, _index: int = 0) -> None:
+        grid = self.tabs.currentWidget() is self.grid
+        for w in (self.show_combo, self.prev_button, self.page_label, self.next_button):
+            w.setVisible(grid)
+        self.strongest.setVisible(self.tabs.currentWidget() is self.weights)
+
     def _on_order_toggled(self, on: bool) -> None:
         self.weights.order = "strongest" if on else "index"
         self.weights.update()
@@ -640,15 +649,17 @@ class ImageViewsPanel(QWidget):
     def _refresh_bar(self) -> None:
         r = self.results
         n = self.grid.indices.size
-        what = ""
-        if self.filter is not None and r is not None:
-            t, pr = self.filter
-            what = f" true {r.class_names[t]}, guessed {r.class_names[pr]}"
-        self.page_label.setText(f"page {self.grid.page + 1}/{self.grid.n_pages} · {n} images{what}")
+        self.page_label.setText(f"page {self.grid.page + 1}/{self.grid.n_pages} · {n} image{'s' if n != 1 else ''}")
         self.prev_button.setEnabled(self.grid.page > 0)
         self.next_button.setEnabled(self.grid.page < self.grid.n_pages - 1)
+        if r is None:
+            self.summary.setText("")
+            return
         subset = ""
-        if r is not None and r.test_total > len(r.labels):
+        if r.test_total > len(r.labels):
             subset = f" on the first {len(r.labels):,} of {r.test_total:,} test images"
-        self.summary.setText("" if r is None else
-                             f"test accuracy {r.accuracy:.1%}{subset} · {r.wrong.size} wrong · step {r.step}")
+        shown = ""
+        if self.filter is not None:        # on the wrapping line: class names can be long
+            t, pr = self.filter
+            shown = f" · the grid shows: true {r.class_names[t]}, guessed {r.class_names[pr]}"
+        self.summary.setText(f"test accuracy {r.accuracy:.1%}{subset} · {r.wrong.size} wrong · step {r.step}{shown}")

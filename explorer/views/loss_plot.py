@@ -29,6 +29,7 @@ class LossPlotView(QWidget):
         lay = QVBoxLayout(self)
         lay.setContentsMargins(4, 4, 4, 4)
         self.numbers = QLabel("—")
+        self.numbers.setWordWrap(True)        # the sampled-set note is long; it must not widen the dock
         self.numbers.setToolTip("Loss and accuracy over the whole training and test sets")
         lay.addWidget(self.numbers)
         self.plot = pg.PlotWidget()

@@ -265,7 +265,6 @@ class NetworkGraphView(QWidget):
         top.addWidget(self.remove_layer_btn)
         top.addWidget(self.layers_label)
         top.addStretch(1)
-        top.addWidget(self.scale_label)
         top.addWidget(self.grad_check)
         outer.addLayout(top)
 
@@ -278,11 +277,12 @@ class NetworkGraphView(QWidget):
         self.vb.setMouseEnabled(False, False)
         self.view.setCentralItem(self.vb)
         self.view.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Expanding)
-        self.view.setMinimumSize(300, 200)
+        self.view.setMinimumSize(300, 160)
         self.view.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.view.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         self.view.setToolTip("")
         outer.addWidget(self.view, 1)
+        outer.addWidget(self.scale_label)              # its own line: with gradients on it is long
 
         self.info = QLabel("Hover an edge, a bias or a neuron for its numbers; click to edit or enlarge.")
         self.info.setWordWrap(True)

@@ -2,8 +2,9 @@
 and the step granularity (one sample, one mini-batch, one epoch)."""
 from __future__ import annotations
 
-from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
+                               QWidget)
 
 from ..theme import LIGHT, Theme
 from .math_panel import short_phase
@@ -45,9 +46,26 @@ class PhaseBar(QWidget):
         self.prev_button.clicked.connect(self.previous_requested)
         self.next_button.clicked.connect(self.next_requested)
         lay.addWidget(self.prev_button)
-        self.chip_box = QHBoxLayout()
+        # the chips of a deep network can be wider than a small window: they then scroll sideways,
+        # following the current phase (or the mouse wheel), without a bar that would make the row taller
+        chips = QWidget()
+        self.chip_box = QHBoxLayout(chips)
+        self.chip_box.setContentsMargins(0, 0, 0, 0)
         self.chip_box.setSpacing(2)
-        lay.addLayout(self.chip_box, 1)
+        self.chip_scroll = QScrollArea()
+        self.chip_scroll.setWidget(chips)
+        self.chip_scroll.setWidgetResizable(True)
+        self.chip_scroll.setFrameShape(QFrame.NoFrame)
+        self.chip_scroll.setVerticalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.chip_scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        self.chip_scroll.setSizePolicy(QSizePolicy.Expanding, QSizePolicy.Fixed)
+        self.chip_scroll.setFixedHeight(self.prev_button.sizeHint().height())
+        self.chip_scroll.setMinimumWidth(120)
+        self._scroll_target: QLabel | None = None
+        # new chips are laid out after set_view returns: scroll to the current one once they are
+        self.chip_scroll.horizontalScrollBar().rangeChanged.connect(
+            lambda *_: QTimer.singleShot(0, self._scroll_to_target))
+        lay.addWidget(self.chip_scroll, 1)
         lay.addWidget(self.next_button)
         lay.addWidget(QLabel("Step:"))
         self.granularity = QComboBox()
@@ -105,6 +123,10 @@ class PhaseBar(QWidget):
             self.chip_box.addWidget(chip)
             self.chips.append(chip)
 
+    def _scroll_to_target(self) -> None:
+        if self._scroll_target in self.chips:
+            self.chip_scroll.ensureWidgetVisible(self._scroll_target, 24, 0)
+
     def _style(self) -> None:
         cur = self.current_index()
         furthest = -1 if self.view is None else self.view.furthest
@@ -117,6 +139,8 @@ class PhaseBar(QWidget):
                 chip.setStyleSheet(f"color:{colour}; border:1px solid {colour}; border-radius:3px; padding:1px 3px;")
             else:
                 chip.setStyleSheet(f"color:{self.theme.muted}; border:1px solid transparent; padding:1px 3px;")
+        self._scroll_target = self.chips[cur] if 0 <= cur < len(self.chips) else None
+        self._scroll_to_target()
         v = self.view
         if v is None or v.phase is None:
             self.status.setText(f"step {v.step:,}" if v is not None else "")

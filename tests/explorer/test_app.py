@@ -35,6 +35,37 @@ def test_window_opens_with_the_playground_defaults(window):
     assert len(window.graph._edge_xy) == 2 * 4 + 4 * 2 + 2 * 1
 
 
+def test_screenshot_waiting_runs_deferred_deletes(qapp):
+    """The screenshot mode waits with processEvents(), outside any event loop; objects Qt deletes
+    later (a dock layout's spare tab bar) must still go, or they are drawn in the picture."""
+    from PySide6.QtCore import QObject
+
+    from explorer.app import wait_until
+    gone = []
+    obj = QObject()
+    obj.destroyed.connect(lambda: gone.append(True))
+    obj.deleteLater()
+    del obj
+    assert wait_until(qapp, lambda: bool(gone), timeout=2)
+
+
+SMALL_SCREEN = (1152, 720)          # what a 1366×768 laptop leaves a window
+
+
+def test_the_window_fits_a_small_laptop_screen_with_every_control_reachable(window, qtbot):
+    hint = window.minimumSizeHint()
+    assert hint.width() <= SMALL_SCREEN[0] and hint.height() <= SMALL_SCREEN[1], hint
+    window.resize(1100, 720)
+    qtbot.waitUntil(lambda: window.width() <= 1152)
+    # the hyper-parameters go to a second toolbar row instead of behind the toolbar's » menu
+    assert window.toolBarBreak(window.params_toolbar)
+    qtbot.waitUntil(lambda: window.params_toolbar.geometry().top() > window.toolbar.geometry().bottom()
+                    and window.controls.lr_edit.isVisible())
+    window.resize(1400, 900)
+    qtbot.waitUntil(lambda: not window.toolBarBreak(window.params_toolbar)
+                    and window.params_toolbar.geometry().top() == window.toolbar.geometry().top())
+
+
 def test_step_advances_the_counter_and_changes_the_weights_shown(window, qtbot):
     before = window.snapshot.weights[0].copy()
     edge = ("weight", 0, 1, 0)

@@ -97,7 +97,8 @@ def test_confusion_cell_lists_its_images(qtbot, tiny):
     panel.set_results(compute_results(net, data))
     panel.confusion.cell_selected.emit(0, 1)               # true left, guessed right
     np.testing.assert_array_equal(panel.grid.visible(), [3])
-    assert "true left, guessed right" in panel.page_label.text()
+    assert "the grid shows: true left, guessed right" in panel.summary.text()
+    assert panel.page_label.text() == "page 1/1 · 1 image"
 
 
 def test_weight_images_are_the_first_layer_rows(qtbot, tiny):
@@ -107,6 +108,20 @@ def test_weight_images_are_the_first_layer_rows(qtbot, tiny):
     panel.set_results(compute_results(net, data))
     np.testing.assert_array_equal(panel.weights.weights, net.weights[0])
     np.testing.assert_array_equal(panel.weights.shown_neurons(), [0, 1])
+
+
+def test_the_bar_shows_the_controls_of_the_tab_in_front(qtbot, tiny):
+    net, data = tiny
+    panel = ImageViewsPanel()
+    qtbot.addWidget(panel)
+    panel.set_results(compute_results(net, data))
+    panel.show()
+    paging = (panel.show_combo, panel.prev_button, panel.page_label, panel.next_button)
+    assert all(w.isVisible() for w in paging) and not panel.strongest.isVisible()
+    panel.tabs.setCurrentWidget(panel.weights)
+    assert panel.strongest.isVisible() and not any(w.isVisible() for w in paging)
+    panel.tabs.setCurrentWidget(panel.confusion)
+    assert not panel.strongest.isVisible() and not any(w.isVisible() for w in paging)
 
 
 def test_trained_digits_network_gets_a_known_image_right(qtbot):

@@ -99,3 +99,29 @@ def test_walking_an_epoch_runs_to_its_last_mini_batch_and_walks_that_one(window,
         qtbot.waitUntil(lambda: _phase_index(window) == i, timeout=10_000)
     qtbot.waitUntil(lambda: window.snapshot.step == per_epoch, timeout=10_000)
     assert (tr.steps, tr.epoch, tr.samples_in_epoch) == (per_epoch, 1, 0)
+
+
+def test_the_phase_chips_of_a_deep_network_scroll_to_the_current_phase(qtbot):
+    from types import SimpleNamespace
+
+    from explorer.inspector import phase_plan
+    from explorer.views.phase_bar import PhaseBar
+    bar = PhaseBar()
+    qtbot.addWidget(bar)
+    bar.resize(900, 40)
+    bar.show()
+    bare = bar.minimumSizeHint().width()
+    plan = tuple(phase_plan(9))                         # 8 hidden layers: 29 chips
+
+    def show(index):
+        bar.set_view(SimpleNamespace(plan=plan, phase=SimpleNamespace(index=index), furthest=index, step=0))
+        viewport = bar.chip_scroll.viewport()
+        chip = bar.chips[index]
+        qtbot.waitUntil(lambda: chip.width() >= chip.minimumSizeHint().width()          # laid out
+                        and viewport.rect().contains(chip.geometry().translated(chip.parentWidget().pos())))
+
+    assert bar.minimumSizeHint().width() == bare        # the chips do not hold the window wide
+    show(len(plan) - 1)                                 # the update chip, at the far right
+    assert bar.chip_scroll.horizontalScrollBar().value() > 0
+    show(0)
+    assert bar.chip_scroll.horizontalScrollBar().value() == 0

@@ -48,6 +48,8 @@ def test_digits_train_and_the_image_views_show_predictions(make_window, qtbot):
     assert win.graph.captions == ["64 inputs · 12 strongest shown · 52 more", "32 neurons · 12 strongest shown · 20 more"]
     wait_for(qtbot, lambda: win.digit_canvas.panel.net is not None)
     assert win.digit_canvas.panel.net.sizes == [64, 32, 10]
+    hint = win.minimumSizeHint()                     # the image docks still fit a small laptop screen
+    assert hint.width() <= 1152 and hint.height() <= 720, hint
 
 
 def test_two_d_data_gives_the_image_docks_an_explanation(window):
