@@ -20,7 +20,7 @@ import time
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox,
-                               QScrollArea, QToolBar, QWidget)
+                               QScrollArea, QSizePolicy, QToolBar, QWidget)
 
 from .snapshot import Snapshot
 from .state import AppState
@@ -33,6 +33,7 @@ from .views.network_graph import NetworkGraphView
 from .worker import TrainingWorker
 
 FRAME_MS = 16
+STATUS_TIP = "What the app is doing"
 OUTPUT_DOCK_WIDTH = 380     # the right-hand docks for 2-D data: a square boundary plot
 IMAGE_DOCK_WIDTH = 640      # for images: the test-image grid beside the probabilities of one image
 SHORTCUTS = [
@@ -288,7 +289,10 @@ class MainWindow(QMainWindow):
     def _build_status_bar(self) -> None:
         sb = self.statusBar()
         self.status_label = QLabel("Starting…")
-        self.status_label.setToolTip("What the app is doing")
+        self.status_label.setToolTip(STATUS_TIP)
+        # a long message is cut at the window's edge (whole in the tooltip), never widens the window
+        self.status_label.setMinimumWidth(1)
+        self.status_label.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Preferred)
         sb.addWidget(self.status_label, 1)
         self.rate_label = QLabel("")
         self.rate_label.setToolTip("Training speed")
@@ -354,8 +358,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ messages
     def show_message(self, text: str, error: bool = False) -> None:
+        """One line in the status bar (the first of a longer message, which is kept whole in its
+        tooltip and in last_message): a status bar that grows would squeeze every panel."""
         self.last_message = text
-        self.status_label.setText(text)
+        lines = text.strip().splitlines() or [""]
+        self.status_label.setText(lines[0] + (" …" if len(lines) > 1 else ""))
+        self.status_label.setToolTip(text if len(lines) > 1 or len(text) > 80 else STATUS_TIP)
         self.status_label.setStyleSheet("color: #d93025; font-weight: bold;" if error else "")
 
     def _on_worker_status(self, text: str) -> None:

@@ -156,10 +156,11 @@ class PlotClicks(QObject):
 
 
 class DrawClassPicker(QWidget):
-    """"Click adds: [class ▾]" under the decision boundary; follows the data's classes."""
+    """"Click adds a point of class [▾]" under the decision boundary; follows the data's classes and
+    their names. For regression data it offers the target value of the points a click adds."""
 
     def __init__(self, parent=None):
-        from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel
+        from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel
         super().__init__(parent)
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
@@ -167,25 +168,48 @@ class DrawClassPicker(QWidget):
         self.label.setToolTip("Left-click the plot to add a training point, right-click to remove the nearest point")
         self.combo = QComboBox()
         self.combo.setToolTip("The class of the points a left-click adds to the training data")
+        self.combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
+        self.target = QDoubleSpinBox()
+        self.target.setRange(-1e9, 1e9)
+        self.target.setDecimals(3)
+        self.target.setKeyboardTracking(False)
+        self.target.setToolTip("The target value of the points a left-click adds to the training data")
         lay.addWidget(self.label)
         lay.addWidget(self.combo)
+        lay.addWidget(self.target)
         lay.addStretch(1)
         self._key = None
+        self.regression = False
 
     @property
-    def selected(self) -> int:
+    def selected(self):
+        """The class (an int) or, for regression data, the target value (a float) of a new point."""
+        if self.regression:
+            return float(self.target.value())
         return max(self.combo.currentIndex(), 0)
 
     def update_snapshot(self, snap) -> None:
-        key = (snap.kind, snap.n_classes)
+        names = tuple(getattr(snap, "class_names", ()) or ())
+        key = (snap.kind, snap.n_classes, names, snap.dataset_name)
         if key == self._key:
             return
         self._key = key
-        self.setVisible(snap.kind != "regression" and snap.points_train is not None)
+        self.regression = snap.kind == "regression"
+        self.setVisible(snap.points_train is not None)
+        self.combo.setVisible(not self.regression)
+        self.target.setVisible(self.regression)
+        if self.regression:
+            self.label.setText("Click adds a point with target")
+            targets = np.asarray(snap.labels_train if snap.labels_train is not None else [0.0], dtype=float)
+            self.target.setValue(float(np.median(targets)) if targets.size else 0.0)
+            return
+        self.label.setText("Click adds a point of class")
         keep = self.combo.currentIndex()
         self.combo.clear()
+        n = 2 if snap.kind == "binary" else int(snap.n_classes)
+        names = names if len(names) == n else tuple(str(c) for c in range(n))
         if snap.kind == "binary":
-            self.combo.addItems(["0 (orange)", "1 (blue)"])
+            self.combo.addItems([f"{names[0]} (orange)", f"{names[1]} (blue)"])
         else:
-            self.combo.addItems([str(c) for c in range(int(snap.n_classes))])
+            self.combo.addItems([names[c] if names[c] == str(c) else f"{c}: {names[c]}" for c in range(n)])
         self.combo.setCurrentIndex(keep if 0 <= keep < self.combo.count() else 0)

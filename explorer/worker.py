@@ -98,6 +98,7 @@ class TrainingWorker(QObject):
         self._input_images = None
         self._grid_key = None
         self._csv_data = None              # the Dataset imported from a CSV file
+        self._batch_note = ""               # said when a switch of data lowers the batch size
         self._image_cache = {}             # loaded image datasets, by (name, data_dir, dtype, ratio, seed)
         self._image_results = None
         self._image_results_at = 0.0
@@ -376,13 +377,23 @@ class TrainingWorker(QObject):
     def _cmd_open_session(self, session) -> bool:
         """Continue a saved session: its settings, weights, optimizer state, loss curve and data.
         Image sets are read again from their files; when they are missing the current session stays."""
+        from engine.datasets import DataError
+
         from .session import csv_inputs
         state = session.state
         csv = state.dataset == "csv"
-        data = csv_inputs(state, session.data) if csv else session.data
-        self._build(state, keep_history=False, data=data)
-        self.trainer.net.parameters[...] = session.parameters
-        self.trainer.restore_progress(session.progress)
+        try:
+            data = csv_inputs(state, session.data) if csv else session.data
+            made = self._made(state, data)
+            trainer = made[2]
+            trainer.net.parameters[...] = session.parameters
+            trainer.restore_progress(session.progress)
+        except DataError:                # its image files are missing: data_error has said where to put them
+            return False
+        except ValueError as exc:        # a file that read well but does not fit together
+            self.session_error.emit(f"This session file is damaged: {exc}")
+            return False
+        self._install(*made, keep_history=False)
         steps, train, test = session.history
         self._hist_steps = [int(s) for s in steps]
         self._hist_train, self._hist_test = [float(v) for v in train], [float(v) for v in test]
@@ -450,14 +461,15 @@ class TrainingWorker(QObject):
         elif outputs_change:
             # other classes on the same plane: the output layer follows (softmax for several
             # classes), every other weight is kept
-            new = self._fit_output_to_data(new, data)
-            self.trainer.set_data(data, output=new.output, loss=new.loss)
+            new = self._fit_batch(self._fit_output_to_data(new, data), data)
+            self._set_data(data, output=new.output, loss=new.loss, batch_size=new.batch_size)
             self.data = data
             self._data_version += 1
             self._arch_version += 1
             self._mark(f"{data.n_classes or 2} classes")
         else:
-            self.trainer.set_data(data)
+            new = self._fit_batch(new, data)
+            self._set_data(data, batch_size=new.batch_size)
             self.data = data
             self._data_version += 1
             if tuple(new.features) != tuple(self._state.features):
@@ -475,18 +487,23 @@ class TrainingWorker(QObject):
         from engine import datasets
         if not isinstance(data, datasets.Dataset):
             raise ValueError("the data must be an engine Dataset")
-        playground = all(f in datasets.FEATURES for f in data.features)
-        features = tuple(self._state.features) if playground and data.d == 2 else tuple(data.features)
+        self._batch_note = ""
+        on_plane = data.d == 2 and all(f in datasets.FEATURES for f in data.features)
+        # a table of x1, x2 is seen through the playground features in use (x1, x2 when the
+        # current data is another table, whose column names are not playground features)
+        current = tuple(self._state.features)
+        features = ((current if all(f in datasets.FEATURES for f in current) else tuple(data.features))
+                    if on_plane else tuple(data.features))
         hidden = tuple(min(h, 1024) for h in self._state.hidden)
         new = self._state.replace(dataset="csv", features=features, hidden=hidden,
                                   dtype="float64" if self._state.is_image else self._state.dtype)
-        new = self._fit_output_to_data(new, data)
-        used = datasets.with_features(data, features) if playground and data.d == 2 else data
+        new = self._fit_batch(self._fit_output_to_data(new, data), data)
+        used = datasets.with_features(data, features) if on_plane else data
         if self.data.image_shape is not None or new.dtype != self._state.dtype:
             self._build(new, keep_history=True, data=used)
         else:
             out = (new.output, new.loss) if (new.output, new.loss) != (self._state.output, self._state.loss) else (None, None)
-            self.trainer.set_data(used, output=out[0], loss=out[1])
+            self._set_data(used, output=out[0], loss=out[1], batch_size=new.batch_size)
             self.data = used
             self._state = new
             self._data_version += 1
@@ -497,7 +514,7 @@ class TrainingWorker(QObject):
         self._mark(f"data {data.name}")
         self.state_applied.emit(self._state)
         self.status_changed.emit(f"Data: {data.name}, {data.m_train} training and {data.m_test} test rows, "
-                                 f"{data.d} input{'s' if data.d != 1 else ''} ({data.kind}).")
+                                 f"{data.d} input{'s' if data.d != 1 else ''} ({data.kind}). {self._batch_note}".strip())
         return True
 
     def _cmd_add_point(self, x: float, y: float, label) -> bool:
@@ -512,6 +529,9 @@ class TrainingWorker(QObject):
     def _use_data(self, data) -> bool:
         self.trainer.set_data(data)
         self.data = data
+        if self._state.dataset == "csv":        # the imported table, as a session saves it, has the points too
+            from engine import datasets
+            self._csv_data = datasets.with_features(data, self._csv_data.features)
         self._data_version += 1
         return True
 
@@ -683,19 +703,29 @@ class TrainingWorker(QObject):
                              seed=state.data_seed, features=state.features, classes=state.classes, dtype=dtype)
 
     def _build(self, state: AppState, keep_history: bool, data=None) -> None:
-        from engine import Network
+        """A new network and trainer for ``state`` (and ``data``). Everything is made before anything
+        is replaced, so a refused state (ValueError) leaves the current session as it was."""
+        self._install(*self._made(state, data), keep_history=keep_history)
+
+    def _made(self, state: AppState, data=None):
+        """(state, data, trainer) of a new network, made without touching the current one."""
+        from engine import Network, Trainer
         if data is None:
             data = self._make_data(state)
-        state = self._fit_output_to_data(state, data)
+        state = self._fit_batch(self._fit_output_to_data(state, data), data)
         self._ensure_kernels(state.dtype)
         net = Network([data.d, *state.hidden, data.n_out], hidden="tanh", output=state.output, loss=state.loss,
                       init=state.init, seed=state.seed, dtype=np.dtype(state.dtype))
         for l, act in enumerate(state.activations):
             if net.activations[l] != act:
                 net.set_activation(l, act)
-        self.data = data
-        self._state = state
-        self._rebuild_trainer(net)
+        trainer = Trainer(net, data, optimizer=state.optimizer, lr=state.lr, batch_size=state.batch_size,
+                          l2=state.l2, l1=state.l1, seed=state.seed, momentum=state.momentum)
+        return state, data, trainer
+
+    def _install(self, state: AppState, data, trainer, keep_history: bool) -> None:
+        """Make (state, data, trainer) the session the worker trains and shows."""
+        self.data, self._state, self.trainer = data, state, trainer
         self._data_version += 1
         self._arch_version += 1
         self._input_images = None
@@ -711,11 +741,27 @@ class TrainingWorker(QObject):
             self._hist_steps, self._hist_train, self._hist_test = [], [], []
             self._hist_stride = 1
 
-    def _rebuild_trainer(self, net) -> None:
-        from engine import Trainer
-        s = self._state
-        self.trainer = Trainer(net, self.data, optimizer=s.optimizer, lr=s.lr, batch_size=s.batch_size,
-                               l2=s.l2, l1=s.l1, seed=s.seed, momentum=s.momentum)
+    def _fit_batch(self, state: AppState, data) -> AppState:
+        """A mini-batch no larger than the training set (a small CSV after MNIST's 128), said aloud."""
+        if state.batch_size <= data.m_train:
+            return state
+        self._batch_note = (f"Batch size lowered from {state.batch_size} to {data.m_train}: "
+                            f"{data.name} has {data.m_train} training samples.")
+        self.status_changed.emit(self._batch_note)
+        return state.replace(batch_size=data.m_train)
+
+    def _set_data(self, data, output=None, loss=None, batch_size=None) -> None:
+        """trainer.set_data, with the batch size lowered first when the new data needs it; on a refusal
+        the trainer is as it was."""
+        tr = self.trainer
+        old_batch = tr.batch_size
+        if batch_size is not None and batch_size < old_batch:
+            tr.batch_size = batch_size
+        try:
+            tr.set_data(data, output=output, loss=loss)
+        except ValueError:
+            tr.batch_size = old_batch
+            raise
 
     # ------------------------------------------------------------------ playing
     def _play_chunk(self) -> None:

@@ -111,7 +111,7 @@ class EpochProgress(QProgressBar):
         super().__init__(parent)
         self.setRange(0, 1000)
         self._last_update = 0.0
-        self.setFixedWidth(330)
+        self.setFixedWidth(260)
         self.setTextVisible(True)
         self.setToolTip("Progress through the current epoch (one pass over the training set) and the time "
                         "left at the current speed")

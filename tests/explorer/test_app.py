@@ -66,6 +66,16 @@ def test_the_window_fits_a_small_laptop_screen_with_every_control_reachable(wind
                     and window.params_toolbar.geometry().top() == window.toolbar.geometry().top())
 
 
+def test_a_long_message_takes_one_status_line_and_keeps_the_rest_in_its_tooltip(window):
+    height = window.statusBar().sizeHint().height()
+    window.show_message("Could not load mnist\nPut the files in ~/data\nor pick a folder", error=True)
+    assert window.status_label.text() == "Could not load mnist …"
+    assert "pick a folder" in window.status_label.toolTip()
+    assert window.statusBar().sizeHint().height() == height
+    window.show_message("x" * 3000)                     # one very long line does not widen the window
+    assert window.minimumSizeHint().width() < 1300
+
+
 def test_step_advances_the_counter_and_changes_the_weights_shown(window, qtbot):
     before = window.snapshot.weights[0].copy()
     edge = ("weight", 0, 1, 0)

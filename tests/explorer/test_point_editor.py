@@ -6,7 +6,7 @@ import pytest
 from PySide6.QtCore import QPoint, Qt
 
 from engine import Network, Trainer, datasets
-from explorer.point_editor import (PlotClicks, PointEditError, add_point, editable_reason, nearest,
+from explorer.point_editor import (DrawClassPicker, PlotClicks, PointEditError, add_point, editable_reason, nearest,
                                    pick_radius, remove_nearest)
 
 
@@ -133,3 +133,30 @@ def test_drawing_in_the_app_adds_and_removes_training_points(window, qtbot):
     _click(qtbot, plot, vb, 5.5, 5.5, Qt.RightButton)
     qtbot.waitUntil(lambda: window.snapshot.data_version > version, timeout=10_000)
     assert window.snapshot.points_train.shape[1] == m
+
+
+def test_drawing_on_regression_data_adds_points_with_the_chosen_target(window, qtbot):
+    window.post("data", {"dataset": "plane"})
+    picker = window.draw_class
+    qtbot.waitUntil(lambda: window.snapshot.kind == "regression" and picker.regression, timeout=10_000)
+    assert picker.isVisible() and picker.target.isVisible() and not picker.combo.isVisible()
+    assert picker.label.text() == "Click adds a point with target"
+    picker.target.setValue(0.75)
+    plot = window.boundary.plot
+    version = window.snapshot.data_version
+    _click(qtbot, plot, plot.getPlotItem().getViewBox(), 5.5, 5.5, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.snapshot.data_version > version, timeout=10_000)
+    assert window.snapshot.labels_train[-1] == pytest.approx(0.75)
+
+
+def test_the_class_picker_names_the_classes_of_a_csv_table(qtbot):
+    from types import SimpleNamespace
+    picker = DrawClassPicker()
+    qtbot.addWidget(picker)
+    snap = SimpleNamespace(kind="binary", n_classes=2, class_names=("no", "yes"), dataset_name="t",
+                           points_train=np.zeros((2, 3)), labels_train=np.zeros(3))
+    picker.update_snapshot(snap)
+    assert [picker.combo.itemText(i) for i in range(2)] == ["no (orange)", "yes (blue)"]
+    picker.update_snapshot(SimpleNamespace(**(vars(snap) | {"kind": "multiclass", "n_classes": 3,
+                                                            "class_names": ("a", "b", "c")})))
+    assert picker.combo.itemText(2) == "2: c" and picker.selected == 0
