@@ -25,6 +25,14 @@ def frozen_list(arrays) -> tuple:
     return tuple(frozen(a) for a in arrays) if arrays is not None else ()
 
 
+def epoch_goal(epoch: int, every: int) -> int | None:
+    """The epoch count at which Play pauses: the next multiple of ``every`` after ``epoch`` epochs
+    (None when ``every`` is 0: no pause)."""
+    if every <= 0:
+        return None
+    return (epoch // every + 1) * every
+
+
 @dataclass(frozen=True)
 class EditMarker:
     step: int
@@ -101,7 +109,8 @@ class Snapshot:
     # refreshed at most every IMAGE_RESULTS_INTERVAL s while playing, and on every pause or step
     image_results: object = None
     steps_per_epoch: int = 0
-    target_epochs: int = 0                      # training pauses after this many epochs (0: no limit)
+    target_epochs: int = 0                      # training pauses after each this many epochs (0: no limit)
+    epoch_fraction: float = 0.0                 # samples of this epoch used / training samples
     # the serial of the snapshot this one repeats with newly measured losses (history, losses and
     # accuracies are all that differ), or 0: views that show no losses need not redraw for it
     refines: int = 0
@@ -113,10 +122,9 @@ class Snapshot:
 
     @property
     def epoch_progress(self) -> float:
-        """How far through the current epoch training is, 0..1."""
-        if self.steps_per_epoch <= 0:
-            return 0.0
-        return (self.step % self.steps_per_epoch) / self.steps_per_epoch
+        """How far through the current epoch training is, 0..1 (by samples: right after a change of
+        batch size too)."""
+        return self.epoch_fraction
 
     @property
     def n_layers(self) -> int:

@@ -19,7 +19,7 @@ from dataclasses import replace
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from .snapshot import EditMarker, Snapshot, frozen, frozen_list
+from .snapshot import EditMarker, Snapshot, epoch_goal, frozen, frozen_list
 from .state import AppState
 
 CHUNK_SECONDS = 0.015          # target duration of one training chunk while playing
@@ -112,7 +112,7 @@ class TrainingWorker(QObject):
         self._compare_note = ""
         self._defer_eval = False           # True while a snapshot may show the last measured losses
         self._losses_pending = None        # (snapshot, when): its losses are yet to be measured
-        self._epoch_goal = None            # pause at this step (the state's epochs), None: no goal
+        self._epoch_goal = None            # pause when this many epochs are done (the state's epochs), None: no goal
         self._chunk = 1
         self._rate_t0 = time.perf_counter()
         self._rate_steps = 0
@@ -773,7 +773,7 @@ class TrainingWorker(QObject):
             if self._speed is not None:
                 k = 1
             if self._epoch_goal is not None:
-                k = max(1, min(k, self._epoch_goal - tr.steps))
+                k = max(1, min(k, self._steps_to_epoch(self._epoch_goal)))
             if k > 1:
                 tr.train(steps=k - 1)
             self._last_result = tr.step()
@@ -793,7 +793,7 @@ class TrainingWorker(QObject):
         if now - self._rate_t0 >= 0.5:
             self._steps_per_second = self._rate_steps / (now - self._rate_t0)
             self._rate_t0, self._rate_steps = now, 0
-        if self._epoch_goal is not None and tr.steps >= self._epoch_goal:
+        if self._epoch_goal is not None and tr.epoch >= self._epoch_goal:
             self._playing = False
             self._steps_per_second = 0.0
             self._epoch_goal = None
@@ -817,14 +817,14 @@ class TrainingWorker(QObject):
                     self._publish(force=True)
 
     def _set_epoch_goal(self) -> None:
-        """With state.epochs = E, Play trains to the next multiple of E epochs, then pauses."""
-        E = int(self._state.epochs)
-        spe = int(self.trainer.steps_per_epoch)
-        if E <= 0 or spe <= 0:
-            self._epoch_goal = None
-            return
-        span = E * spe
-        self._epoch_goal = (int(self.trainer.steps) // span + 1) * span
+        """With state.epochs = E, Play trains to the end of the next multiple of E epochs, then pauses."""
+        self._epoch_goal = epoch_goal(int(self.trainer.epoch), int(self._state.epochs))
+
+    def _steps_to_epoch(self, epoch: int) -> int:
+        """Steps from here to the end of epoch number ``epoch`` at the current batch size."""
+        tr = self.trainer
+        samples = (epoch - tr.epoch) * tr.m_train - tr.samples_in_epoch
+        return max(0, -(-samples // tr.batch_size))
 
     def _on_diverged(self, exc) -> None:
         self._playing = False
@@ -1087,6 +1087,7 @@ class TrainingWorker(QObject):
             slice_note=slice_note,
             image_results=self._results_for_images(force),
             steps_per_epoch=int(tr.steps_per_epoch), target_epochs=int(self._state.epochs),
+            epoch_fraction=tr.samples_in_epoch / tr.m_train if tr.m_train else 0.0,
             **self._history_fields(),
         )
         if self._compare_trainer is not None:

@@ -10,6 +10,7 @@ import time
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QProgressBar, QStackedWidget, QVBoxLayout, QWidget
 
+from ..snapshot import epoch_goal
 from .digit_canvas import DigitCanvasPanel, network_from_snapshot
 from .image_views import ImageViewsPanel
 
@@ -128,12 +129,14 @@ class EpochProgress(QProgressBar):
         if snap.playing and now - self._last_update < self.PLAYING_INTERVAL:
             return
         self._last_update = now
-        done = snap.step % spe
+        fraction = min(max(snap.epoch_progress, 0.0), 1.0)
+        done = round(fraction * spe)
         text = f"Epoch {snap.epoch + 1}: {done:,}/{spe:,} steps"
-        if snap.target_epochs:
-            text = f"Epoch {snap.epoch + 1} of {snap.target_epochs}: {done:,}/{spe:,} steps"
+        goal = epoch_goal(snap.epoch, snap.target_epochs)
+        if goal is not None:                  # Play pauses at the end of this epoch
+            text = f"Epoch {snap.epoch + 1} of {goal}: {done:,}/{spe:,} steps"
         if snap.playing and snap.steps_per_second > 0:
             left = (spe - done) / snap.steps_per_second
             text += f" · {format_seconds(left)} left"
         self.setFormat(text)
-        self.setValue(int(1000 * done / spe))
+        self.setValue(int(1000 * fraction))

@@ -216,3 +216,21 @@ def test_the_sampling_box_shows_the_fixed_split_of_image_sets(window):
     assert not panel.sampling_box.isEnabled()
     panel.set_state(AppState(dataset="circle", train_ratio=0.7))
     assert panel.ratio_label.text() == "70%" and panel.sampling_box.isEnabled()
+
+
+def test_the_progress_bar_counts_samples_and_names_the_next_pause(make_window, qtbot):
+    from explorer.snapshot import epoch_goal
+    assert (epoch_goal(0, 5), epoch_goal(4, 5), epoch_goal(5, 5), epoch_goal(7, 0)) == (5, 5, 10, None)
+    win = make_window(load_preset("digits").replace(epochs=5, batch_size=64))
+    tr = win.worker.trainer
+    spe = tr.steps_per_epoch
+    win.post("train", 6 * spe + spe // 2)             # six epochs and about half of the seventh
+    wait_for(qtbot, lambda: win.snapshot.step == 6 * spe + spe // 2, timeout=30_000)
+    half = tr.samples_in_epoch / tr.m_train
+    assert win.progress.format() == f"Epoch 7 of 10: {spe // 2}/{spe} steps"
+    assert abs(win.progress.value() - 1000 * half) <= 1
+    win.post("hyper", {"batch_size": 16})              # same samples done, four times the steps
+    wait_for(qtbot, lambda: win.snapshot.steps_per_epoch == tr.steps_per_epoch != spe)
+    spe16 = tr.steps_per_epoch
+    assert win.progress.format() == f"Epoch 7 of 10: {round(half * spe16)}/{spe16} steps"
+    assert abs(win.progress.value() - 1000 * half) <= 1
