@@ -60,6 +60,16 @@ def cache_plot_axes(root) -> None:
                 item.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
 
 
+def image_set_named_by(path: str) -> str | None:
+    """"fashion-mnist" or "mnist" when a folder's name says which set its files are, else None."""
+    name = os.path.basename(os.path.normpath(path)).lower()
+    if "fashion" in name:
+        return "fashion-mnist"
+    if "mnist" in name or "digit" in name:
+        return "mnist"
+    return None
+
+
 class MainWindow(QMainWindow):
     snapshot_shown = Signal(object)                    # Snapshot, after every view drew it
     training_diverged = Signal(str)                    # the worker stopped a diverging run (GUI thread)
@@ -442,18 +452,30 @@ class MainWindow(QMainWindow):
     def _on_data_folder_triggered(self) -> None:
         start = self.state.data_dir or str(self.settings.value("data_dir", "") or "")
         path = QFileDialog.getExistingDirectory(self, "Folder with MNIST or Fashion-MNIST files", start)
-        if path:
-            self.open_data_folder(path)
+        if not path:
+            return
+        # both sets have the same files; the folder's name tells them apart, or the user does
+        name = image_set_named_by(path) or self.ask_image_set()
+        if name:
+            self.open_data_folder(path, name)
+
+    def ask_image_set(self) -> str | None:
+        """Ask whether a folder holds MNIST's digits or Fashion-MNIST's clothes (None: cancelled)."""
+        box = QMessageBox(QMessageBox.Question, "Which images?",
+                          "MNIST and Fashion-MNIST use the same file names. Which set is in this folder?",
+                          QMessageBox.Cancel, self)
+        digits = box.addButton("Digits (MNIST)", QMessageBox.AcceptRole)
+        clothes = box.addButton("Clothes (Fashion-MNIST)", QMessageBox.AcceptRole)
+        box.setDefaultButton(digits)
+        box.exec()
+        return {digits: "mnist", clothes: "fashion-mnist"}.get(box.clickedButton())
 
     def open_data_folder(self, path: str, name: str | None = None) -> None:
-        """Use the MNIST / Fashion-MNIST files in ``path``; from 2-D data, with the classic 784-512-10."""
-        import os
+        """Use the MNIST / Fashion-MNIST files in ``path``; from 2-D data, with the classic 784-512-10.
+        Without a name, the folder's name says which set it is (MNIST when it does not)."""
         from .state import load_preset
         if name is None:
-            if self.state.dataset in ("mnist", "fashion-mnist"):
-                name = self.state.dataset
-            else:
-                name = "fashion-mnist" if "fashion" in os.path.basename(os.path.normpath(path)).lower() else "mnist"
+            name = image_set_named_by(path) or "mnist"
         self.settings.setValue("data_dir", path)
         self._set_playing(False)
         self.post("pause")

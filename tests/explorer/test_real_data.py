@@ -91,6 +91,23 @@ def test_open_data_folder_trains_on_a_tiny_idx_folder(make_window, qtbot, tmp_pa
     assert win.images.panel.results.images.shape == (100, 28, 28)
 
 
+def test_a_folder_whose_name_does_not_say_which_set_asks(make_window, qtbot, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from explorer.main_window import image_set_named_by
+    assert [image_set_named_by(p) for p in ("/d/fashion-mnist/", "/d/MNIST", "/d/data")] == [
+        "fashion-mnist", "mnist", None]
+    folder = write_idx(tmp_path / "data", np.random.default_rng(0))
+    win = make_window(load_preset("mnist-784-512-10").replace(data_dir=str(folder)))
+    asked = []
+    monkeypatch.setattr(QFileDialog, "getExistingDirectory", lambda *a, **k: str(folder))
+    monkeypatch.setattr(win, "ask_image_set", lambda: asked.append(True) or "fashion-mnist")
+    win._on_data_folder_triggered()                   # on MNIST, a folder "data" of clothes
+    assert asked
+    wait_for(qtbot, lambda: win.snapshot.dataset_name == "fashion-mnist", timeout=60_000)
+    assert win.snapshot.class_names[0] == "T-shirt/top"
+
+
 def test_a_csv_import_reaches_the_worker_and_a_wide_table_is_sliced(window, qtbot, tmp_path):
     from engine import csv_data
     rng = np.random.default_rng(0)
@@ -234,3 +251,18 @@ def test_the_progress_bar_counts_samples_and_names_the_next_pause(make_window, q
     spe16 = tr.steps_per_epoch
     assert win.progress.format() == f"Epoch 7 of 10: {round(half * spe16)}/{spe16} steps"
     assert abs(win.progress.value() - 1000 * half) <= 1
+
+
+def test_the_which_images_question_answers_with_the_button_clicked(window, qtbot):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+
+    def click(text):
+        box = QApplication.activeModalWidget()
+        assert isinstance(box, QMessageBox) and "same file names" in box.text()
+        next(b for b in box.buttons() if b.text() == text).click()
+
+    QTimer.singleShot(100, lambda: click("Clothes (Fashion-MNIST)"))
+    assert window.ask_image_set() == "fashion-mnist"
+    QTimer.singleShot(100, lambda: click("Cancel"))
+    assert window.ask_image_set() is None
