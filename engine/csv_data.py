@@ -147,15 +147,16 @@ def _records(path: Path, text: str, delimiter: str) -> list[tuple[int, list[str]
 def read_csv_table(path) -> CsvTable:
     """Read a CSV file (delimiter sniffed) into text columns, with numeric detection per column.
 
-    The first row is the header unless every cell of it is a number; then the columns are named
-    "column 1", "column 2", ... Rows must all have as many cells as the header.
+    The first row is the header when it names the columns: when one of its cells is text over a
+    column of numbers, or (a table without numeric columns) when it is not all numbers. Otherwise
+    the columns are named "column 1", "column 2", ... Rows must all have as many cells as the header.
     """
     path = Path(path)
     text = _read_text(path)
     delimiter = _delimiter(path, text)
     records = _records(path, text, delimiter)
     first_row, first = records[0]
-    has_header = not all(_number(c) is not None for c in first)
+    has_header = _is_header(first, [cells for _, cells in records[1:]])
     header = tuple(first) if has_header else tuple(f"column {j + 1}" for j in range(len(first)))
     if len(header) < 2:
         raise CsvError(f"{path} has a single column {header[0]!r}; a dataset needs feature and label columns "
@@ -170,6 +171,18 @@ def read_csv_table(path) -> CsvTable:
     columns = tuple(tuple(cells[j] for _, cells in body) for j in range(len(header)))
     numeric = tuple(_column_is_numeric(col) for col in columns)
     return CsvTable(str(path), header, columns, numeric, tuple(r for r, _ in body), delimiter, has_header)
+
+
+def _is_header(first: list, rows: list) -> bool:
+    """Whether the first record names the columns (see read_csv_table)."""
+    if all(_number(c) is not None for c in first):
+        return False
+    numeric_below = [j for j in range(len(first))
+                     if _column_is_numeric([cells[j] for cells in rows if j < len(cells)])]
+    if not numeric_below:
+        return True
+    # "5.1, 3.5, setosa" over rows of the same kinds is data; "length, width, kind" is a header
+    return any(_number(first[j]) is None and not _is_missing(first[j]) for j in numeric_below)
 
 
 def _check_header(path: Path, header: tuple, row: int) -> None:

@@ -69,6 +69,18 @@ def test_headerless_numeric_file(tmp_path):
     assert data.axis_names == ("column 1", "column 2") and data.m_train + data.m_test == 12
 
 
+def test_a_headerless_file_with_text_labels_keeps_its_first_row(tmp_path):
+    from engine.csv_data import read_csv_table
+    rows = "5.1,3.5,setosa\n4.9,3.0,setosa\n6.3,3.3,virginica\n5.8,2.7,virginica\n6.0,2.9,virginica\n"
+    table = read_csv_table(write(tmp_path, rows))
+    assert not table.has_header and table.n_rows == 5
+    assert table.header == ("column 1", "column 2", "column 3") and table.numeric == (True, True, False)
+    named = read_csv_table(write(tmp_path, "length,width,kind\n" + rows))
+    assert named.has_header and named.header == ("length", "width", "kind") and named.n_rows == 5
+    texts = read_csv_table(write(tmp_path, "name,kind\nada,x\nbob,y\n"))      # no numbers at all
+    assert texts.has_header and texts.n_rows == 2
+
+
 @pytest.mark.parametrize("text, args, needle", [
     ("x,y,c\n1,2,a\n3,oops,b\n5,6,a\n7,8,b\n", (["x", "y"], "c"), "row 3, column 'y': 'oops' is not a number"),
     ("x,y,c\n1,2,a\n3,4,b\n5,,a\n7,8,b\n", (["x", "y"], "c"), "row 4, column 'y': missing value"),
