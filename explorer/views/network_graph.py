@@ -523,13 +523,16 @@ class NetworkGraphView(QWidget):
         self.vb.setRange(xRange=(0, W), yRange=(0, H), padding=0)
         ncol = len(self._sizes)
         counts = [len(sh) for sh in self._shown]
-        collapsed = any(lay.collapsed for lay in self._layouts)
-        if collapsed:
-            H = H - 64                   # room for the blocks' captions below the nodes
         n_max = max(counts)
         left = self._left_margin()
         usable_w = W - left - RIGHT_MARGIN
         col_w = usable_w / max(1, ncol - 1)
+        captions = [caption for frame, caption in self._blocks if frame is not None]
+        if captions:
+            # each caption wraps within its column, and the nodes leave room for the tallest
+            for caption in captions:
+                caption.setTextWidth(max(48.0, min(170.0, col_w - 10)))
+            H = H - max(c.textItem.boundingRect().height() for c in captions) - 8
         s = min(64.0, (H - 16) / (n_max * 1.25), col_w * 0.45)
         s = max(6.0, s)
         step = min(s * 1.6, (H - 16 - s) / max(1, n_max - 1)) if n_max > 1 else s

@@ -266,3 +266,16 @@ def test_the_which_images_question_answers_with_the_button_clicked(window, qtbot
     assert window.ask_image_set() == "fashion-mnist"
     QTimer.singleShot(100, lambda: click("Cancel"))
     assert window.ask_image_set() is None
+
+
+def test_captions_of_neighbouring_collapsed_layers_do_not_overlap(make_window, qtbot):
+    win = make_window(load_preset("digits"))
+    win.graph.layer_add_requested.emit(1)               # 64 → 32 → 32 → 10: three collapsed columns
+    wait_for(qtbot, lambda: len(win.snapshot.sizes) == 4 and len(win.graph._blocks) == 4)
+    qtbot.wait(100)
+    boxes = [caption.sceneBoundingRect() for frame, caption in win.graph._blocks if frame is not None]
+    assert len(boxes) == 3
+    for a, b in zip(boxes, boxes[1:]):
+        assert a.right() <= b.left(), (a, b)
+    view = win.graph.view.sceneRect()
+    assert all(view.contains(b) for b in boxes)          # wrapped lines still fit below the nodes
