@@ -50,6 +50,7 @@ class LossPlotView(QWidget):
         row.addWidget(self.log_check)
         row.addStretch(1)
         lay.addLayout(row)
+        self._pinned_x = self._pinned_y = False      # axes set by _fit_short_history
         self.frames = 0
         self.apply_theme(theme)
 
@@ -76,6 +77,28 @@ class LossPlotView(QWidget):
             ok_te = np.isfinite(te)
         self.train_curve.setData(s[ok_tr], tr[ok_tr])
         self.test_curve.setData(s[ok_te], te[ok_te])
+        self._fit_short_history(s, np.concatenate([tr[ok_tr], te[ok_te]]))
+
+    def _fit_short_history(self, steps, values) -> None:
+        """Axes a person can read before the curve has a shape: steps 0..10 for the first steps
+        (not −400..400 ×0.001), and a ±5 % band around a loss that has not moved yet (not ticks
+        of 1.098612288668112). Auto-range comes back once there is a curve; a user's zoom is left."""
+        vb = self.plot.getViewBox()
+        short = len(steps) == 0 or float(steps[-1]) < 10
+        if short:
+            self.plot.setXRange(0, 10, padding=0)
+        elif self._pinned_x:
+            vb.enableAutoRange(x=True)
+        self._pinned_x = short
+        if self.log_check.isChecked():
+            values = np.log10(values[values > 0])
+        flat = values.size > 0 and float(np.ptp(values)) <= 1e-9 * max(1.0, float(np.abs(values).max()))
+        if flat:
+            y, d = float(values.mean()), max(0.05 * abs(float(values.mean())), 1e-3)
+            self.plot.setYRange(y - d, y + d, padding=0)
+        elif self._pinned_y:
+            vb.enableAutoRange(y=True)
+        self._pinned_y = flat
 
     def update_snapshot(self, snap: Snapshot) -> None:
         if snap is None:

@@ -113,3 +113,22 @@ def test_a_snapshot_that_only_adds_losses_redraws_only_the_views_that_show_losse
     skipped = replace(shown, serial=shown.serial + 3000, refines=shown.serial + 2000)
     window._show(skipped)
     assert plain.serials[-1] == skipped.serial and losses.serials[-1] == skipped.serial
+
+
+def test_the_loss_axes_are_readable_before_the_curve_has_a_shape(window):
+    import numpy as np
+    view = window.loss_plot
+    snap = window.snapshot
+    flat = replace(snap, serial=snap.serial + 1, history_steps=np.array([0.0]),
+                   history_train=np.array([1.0986122886681098]), history_test=np.array([1.0986122886681098]))
+    view.update_snapshot(flat)
+    (x0, x1), (y0, y1) = view.plot.getViewBox().viewRange()
+    assert (x0, x1) == (0, 10)                                  # not −400..400 ×0.001
+    assert y0 == pytest.approx(1.0986 * 0.95, rel=1e-3) and y1 == pytest.approx(1.0986 * 1.05, rel=1e-3)
+    steps = np.arange(0.0, 200.0, 10.0)
+    curve = replace(snap, serial=snap.serial + 2, history_steps=steps, history_train=1 / (1 + steps),
+                    history_test=1.1 / (1 + steps))
+    view.update_snapshot(curve)
+    view.plot.getViewBox().updateAutoRange()
+    (x0, x1), (y0, y1) = view.plot.getViewBox().viewRange()
+    assert x1 >= 190 and y1 >= 1.0 and y0 <= 0.01               # auto-range is back with a curve
