@@ -273,15 +273,38 @@ def _column_list(table: CsvTable, columns, what: str) -> list[int]:
     return idx
 
 
+def standardized(X: np.ndarray, rows) -> np.ndarray:
+    """Each feature row of X shifted and scaled to mean 0 and standard deviation 1 over the given
+    sample columns (the training rows); a constant feature is only shifted."""
+    mean = X[:, rows].mean(axis=1, keepdims=True)
+    sd = X[:, rows].std(axis=1, keepdims=True)
+    return (X - mean) / np.where(sd > 0, sd, 1.0)
+
+
+def scales_differ(path_or_table, feature_columns) -> bool:
+    """Whether the chosen numeric columns are on scales a tanh network copes badly with: values
+    beyond ±10, or spreads more than 10× apart. Columns that are not all numbers count as no."""
+    table = path_or_table if isinstance(path_or_table, CsvTable) else read_csv_table(path_or_table)
+    try:
+        X = np.stack([_numeric_column(table, f, "feature") for f in _column_list(table, feature_columns,
+                                                                                     "feature column")])
+    except CsvError:
+        return False
+    spread = X.std(axis=1)
+    return bool(np.abs(X).max() > 10 or spread.max() > 10 * max(spread.min(), 1e-12))
+
+
 def dataset_from_csv(path_or_table, feature_columns, label_column, task: str = "auto",
                      train_ratio: float = 0.8, seed: int = 0, plot_columns=None,
-                     dtype=np.float64, name: str | None = None) -> Dataset:
+                     dtype=np.float64, name: str | None = None, standardize: bool = False) -> Dataset:
     """A Dataset from chosen CSV columns.
 
     Two feature columns make a 2-D dataset (features x1, x2; axis_names keep the column names) that
     the playground can plot and extend with x1², sin x1, ... More columns keep their names as features;
     plot_columns (two of them) then gives the points to draw, otherwise points are None.
     Classification: 2 classes -> binary 0/1, more -> one-hot; regression: a float target row.
+    standardize: every feature to mean 0 and standard deviation 1 over the training rows (the name
+    says so); the plot's axes are then in those units.
     """
     table = path_or_table if isinstance(path_or_table, CsvTable) else read_csv_table(path_or_table)
     dt = check_dtype(dtype)
@@ -301,6 +324,11 @@ def dataset_from_csv(path_or_table, feature_columns, label_column, task: str = "
         values, class_names, kind = _numeric_column(table, j, "regression target"), (), "regression"
     names = tuple(table.header[f] for f in feats)
     name = name or Path(table.path).stem
+    if standardize:       # the training rows of the split made below, to take their mean and spread
+        train, _ = split_indices(X.shape[1], train_ratio, np.random.default_rng(seed),
+                                 None if kind == "regression" else values)
+        X = standardized(X, train)
+        name = f"{name} (standardised)"
     if len(feats) == 2 and (plot_columns is None or tuple(plot_columns) == names):
         return from_arrays(X, values, kind, train_ratio=train_ratio, seed=seed, name=name,
                            class_names=class_names or None, dtype=dt, axis_names=names)

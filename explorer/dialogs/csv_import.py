@@ -83,6 +83,13 @@ class CsvImportDialog(QDialog):
         form.addRow("Task", self.task_combo)
         form.addRow("Plot across", self.plot_x)
         form.addRow("Plot upwards", self.plot_y)
+        self.standardize = QCheckBox("Standardise the features")
+        self.standardize.setToolTip("Shift and scale each feature column to mean 0 and standard deviation 1 over "
+                                    "the training rows. Ticked for you when the columns' scales differ a lot "
+                                    "(income against age): raw, they would saturate every tanh neuron.")
+        self._standardize_set_by_user = False
+        self.standardize.clicked.connect(lambda: setattr(self, "_standardize_set_by_user", True))
+        form.addRow("Scale", self.standardize)
         choose.addWidget(form_box, 1)
         lay.addLayout(choose)
 
@@ -117,6 +124,7 @@ class CsvImportDialog(QDialog):
             self._error(str(exc))
             return False
         self.table = table
+        self._standardize_set_by_user = False          # a new file: its scales decide again
         self.path_label.setText(str(path))
         self._fill_preview()
         self._fill_choices()
@@ -213,6 +221,8 @@ class CsvImportDialog(QDialog):
         if problem:
             self._error(problem)
             return
+        if not self._standardize_set_by_user:
+            self.standardize.setChecked(csv_data.scales_differ(self.table, feats))
         text = f"{self.table.n_rows} rows · {len(feats)} feature{'s' if len(feats) != 1 else ''} · label {self.label()!r}"
         if many:
             text += (f". The decision boundary will be a slice through {self.plot_x.currentText()!r} and "
@@ -244,7 +254,8 @@ class CsvImportDialog(QDialog):
             raise DataError(problem)
         feats = self.features()
         return csv_data.dataset_from_csv(self.table, feats, self.label(), task=self.task(),
-                                         plot_columns=self.plot_columns())
+                                         plot_columns=self.plot_columns(),
+                                         standardize=self.standardize.isChecked())
 
     def _on_import(self) -> None:
         try:

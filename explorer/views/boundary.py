@@ -137,6 +137,8 @@ class BoundaryView(QWidget):
             self._axes = axes
             self.plot.setLabel("bottom", axes[0] if axes else "")
             self.plot.setLabel("left", axes[1] if axes else "")
+            # the playground's x1 and x2 share a unit; two table columns need not (income, age)
+            self.plot.setAspectLocked(axes is None)
 
     def update_snapshot(self, snap: Snapshot) -> None:
         if snap is None:

@@ -527,12 +527,14 @@ class NetworkGraphView(QWidget):
         left = self._left_margin()
         usable_w = W - left - RIGHT_MARGIN
         col_w = usable_w / max(1, ncol - 1)
-        captions = [caption for frame, caption in self._blocks if frame is not None]
+        captions = [(i, caption) for i, (frame, caption) in enumerate(self._blocks) if frame is not None]
         if captions:
-            # each caption wraps within its column, and the nodes leave room for the tallest
-            for caption in captions:
-                caption.setTextWidth(max(48.0, min(170.0, col_w - 10)))
-            H = H - max(c.textItem.boundingRect().height() for c in captions) - 8
+            # each caption wraps within its column and the view (it is centred on its column), and
+            # the nodes leave room for the tallest
+            for i, caption in captions:
+                cx = left + i * col_w
+                caption.setTextWidth(max(40.0, min(170.0, col_w - 10, 2 * cx - 4, 2 * (W - cx) - 4)))
+            H = H - max(c.textItem.boundingRect().height() for _, c in captions) - 8
         s = min(64.0, (H - 16) / (n_max * 1.25), col_w * 0.45)
         s = max(6.0, s)
         step = min(s * 1.6, (H - 16 - s) / max(1, n_max - 1)) if n_max > 1 else s

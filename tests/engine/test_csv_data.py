@@ -125,3 +125,21 @@ def test_empty_and_missing_file(tmp_path):
 def test_bad_task(tmp_path):
     with pytest.raises(ValueError, match="auto"):
         dataset_from_csv(write(tmp_path, NUMERIC), ["x", "y"], "label", task="clustering")
+
+
+def test_standardised_features_have_mean_0_and_spread_1_on_the_training_rows(tmp_path):
+    from engine.csv_data import scales_differ
+    rng = np.random.default_rng(0)
+    rows = "".join(f"{rng.normal(40_000, 9_000):.0f},{rng.integers(18, 90)},{'yes' if i % 2 else 'no'}\n"
+                   for i in range(50))
+    path = write(tmp_path, "income,age,bought\n" + rows)
+    small = write(tmp_path, "x,y,c\n" + "".join(f"{i / 4 - 1},{(i % 3) / 2},{i % 2}\n" for i in range(12)), "s.csv")
+    assert scales_differ(path, ["income", "age"]) and not scales_differ(small, ["x", "y"])
+    raw = dataset_from_csv(path, ["income", "age"], "bought")
+    std = dataset_from_csv(path, ["income", "age"], "bought", standardize=True)
+    assert std.name == "data (standardised)" and std.axis_names == ("income", "age")
+    np.testing.assert_allclose(std.X_train.mean(axis=1), 0, atol=1e-9)
+    np.testing.assert_allclose(std.X_train.std(axis=1), 1, atol=1e-9)
+    np.testing.assert_array_equal(std.Y_train, raw.Y_train)            # the same split
+    mean, sd = raw.X_train.mean(axis=1, keepdims=True), raw.X_train.std(axis=1, keepdims=True)
+    np.testing.assert_allclose(std.X_test, (raw.X_test - mean) / sd)

@@ -112,3 +112,39 @@ def test_label_cannot_be_a_feature_and_text_features_are_refused(qtbot, flowers)
     assert ok_button(dlg).isEnabled()
     ok_button(dlg).click()
     assert dlg.dataset.kind == "regression" and dlg.dataset.axis_names == ("length", "width")
+
+
+def test_columns_on_different_scales_are_standardised_unless_the_user_says_no(qtbot, tmp_path, flowers):
+    rng = np.random.default_rng(0)
+    rows = ["income,age,bought"] + [f"{rng.normal(40_000, 9_000):.0f},{rng.integers(18, 90)},{i % 2}"
+                                    for i in range(40)]
+    dlg = CsvImportDialog(write(tmp_path, "people.csv", "\n".join(rows)))
+    qtbot.addWidget(dlg)
+    assert dlg.standardize.isChecked()
+    ok_button(dlg).click()
+    assert dlg.dataset.name == "people (standardised)" and abs(dlg.dataset.X_train.mean()) < 1e-9
+    no = CsvImportDialog(write(tmp_path, "people2.csv", "\n".join(rows)))
+    qtbot.addWidget(no)
+    no.standardize.click()                                      # the user unticks it: it stays so
+    no.task_combo.setCurrentIndex(1)
+    assert not no.standardize.isChecked()
+    ok_button(no).click()
+    assert no.dataset.X_train.max() > 1000
+    small = CsvImportDialog(flowers)                            # comparable scales: left as they are
+    qtbot.addWidget(small)
+    assert not small.standardize.isChecked()
+
+
+def test_the_plot_of_two_table_columns_is_not_held_square(window, qtbot, tmp_path):
+    from engine import csv_data
+    rng = np.random.default_rng(0)
+    rows = ["income,age,bought"] + [f"{rng.normal(40_000, 9_000):.0f},{rng.integers(18, 90)},{i % 2}"
+                                    for i in range(40)]
+    vb = window.boundary.plot.getViewBox()
+    assert vb.state["aspectLocked"]                             # the playground's x1, x2
+    window.use_dataset(csv_data.dataset_from_csv(write(tmp_path, "p.csv", "\n".join(rows)), ["income", "age"],
+                                                 "bought"))
+    qtbot.waitUntil(lambda: window.snapshot.dataset_name == "p", timeout=10_000)
+    qtbot.waitUntil(lambda: not vb.state["aspectLocked"], timeout=10_000)
+    (x0, x1), (y0, y1) = vb.viewRange()
+    assert y1 - y0 < 200 and x1 - x0 > 10_000                 # age keeps its own scale

@@ -278,4 +278,4 @@ def test_captions_of_neighbouring_collapsed_layers_do_not_overlap(make_window, q
     for a, b in zip(boxes, boxes[1:]):
         assert a.right() <= b.left(), (a, b)
     view = win.graph.view.sceneRect()
-    assert all(view.contains(b) for b in boxes)          # wrapped lines still fit below the nodes
+    assert all(view.contains(b) for b in boxes), (view, boxes)          # wrapped lines still fit below the nodes
