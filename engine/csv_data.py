@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -95,6 +96,13 @@ def _number(cell: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")
+
+
+def _decimal_point(cell: str) -> str:
+    return cell.replace(",", ".") if DECIMAL_COMMA.fullmatch(cell) else cell
+
+
 def _is_missing(cell: str) -> bool:
     return cell.strip().lower() in MISSING
 
@@ -155,6 +163,8 @@ def read_csv_table(path) -> CsvTable:
     text = _read_text(path)
     delimiter = _delimiter(path, text)
     records = _records(path, text, delimiter)
+    if delimiter != ",":         # "3,14" in a file split by ; or tabs is a decimal comma
+        records = [(row, [_decimal_point(c) for c in cells]) for row, cells in records]
     first_row, first = records[0]
     has_header = _is_header(first, [cells for _, cells in records[1:]])
     header = tuple(first) if has_header else tuple(f"column {j + 1}" for j in range(len(first)))
@@ -258,7 +268,7 @@ def _classes(table: CsvTable, j: int, cells: tuple) -> tuple[np.ndarray, tuple]:
         names = tuple(str(u) for u in uniq)
     if len(names) < 2:
         raise CsvError(f"{table.path}: column {table.header[j]!r} holds a single class {names[0]!r}; "
-                       "classification needs at least 2 classes (or choose task='regression')")
+                       "classification needs at least 2 classes (or make it a regression task)")
     return labels.astype(np.int64), names
 
 

@@ -85,6 +85,15 @@ def load_session(path) -> Session:
     """Read a session file, checking that every part is there and fits the others."""
     name = str(path)
     try:
+        with open(path, "rb") as f:
+            zipped = f.read(4) == b"PK\x03\x04"
+    except FileNotFoundError:
+        raise SessionError(f"{name} does not exist") from None
+    except OSError as exc:
+        raise SessionError(f"{name} cannot be read ({exc.strerror or exc})") from None
+    if not zipped:   # np.load would take any other file for a pickle, and say so
+        raise SessionError(f"{name} is not a Backprop Explorer session (it is not a session archive)")
+    try:
         with np.load(path, allow_pickle=False) as archive:
             entries = {key: archive[key] for key in archive.files}
     except FileNotFoundError:

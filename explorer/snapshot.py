@@ -111,6 +111,8 @@ class Snapshot:
     steps_per_epoch: int = 0
     target_epochs: int = 0                      # training pauses after each this many epochs (0: no limit)
     epoch_fraction: float = 0.0                 # samples of this epoch used / training samples
+    m_train: int = 0                            # training and test samples
+    m_test: int = 0
     # the serial of the snapshot this one repeats with newly measured losses (history, losses and
     # accuracies are all that differ), or 0: views that show no losses need not redraw for it
     refines: int = 0

@@ -1088,6 +1088,7 @@ class TrainingWorker(QObject):
             image_results=self._results_for_images(force),
             steps_per_epoch=int(tr.steps_per_epoch), target_epochs=int(self._state.epochs),
             epoch_fraction=tr.samples_in_epoch / tr.m_train if tr.m_train else 0.0,
+            m_train=int(data.m_train), m_test=int(data.m_test),
             **self._history_fields(),
         )
         if self._compare_trainer is not None:

@@ -162,6 +162,7 @@ class CsvImportDialog(QDialog):
         self.label_combo.addItems(list(t.header))
         self.label_combo.setCurrentIndex(label)
         self.label_combo.blockSignals(False)
+        self._last_label = t.header[label]
 
     def _mostly_numeric(self, j: int) -> bool:
         """A column of numbers with a few bad cells is still meant as a feature: tick it, so the
@@ -194,11 +195,15 @@ class CsvImportDialog(QDialog):
         return (self.plot_x.currentText(), self.plot_y.currentText())
 
     def _on_label_changed(self, _i: int) -> None:
-        label = self.label()
-        for cb in self._checks:
-            if cb.text() == label and cb.isChecked():
+        """The new label column stops being a feature; the old one, if numeric, becomes one again."""
+        label, before = self.label(), getattr(self, "_last_label", None)
+        self._last_label = label
+        for j, cb in enumerate(self._checks):
+            tick = (False if cb.text() == label
+                    else True if cb.text() == before and self._mostly_numeric(j) else cb.isChecked())
+            if tick != cb.isChecked():
                 cb.blockSignals(True)
-                cb.setChecked(False)
+                cb.setChecked(tick)
                 cb.blockSignals(False)
         self._on_choice_changed()
 

@@ -253,4 +253,15 @@ class DataPanel(QWidget):
             self._syncing = False
 
     def update_snapshot(self, snap) -> None:
-        pass
+        if self._state is None or self._state.dataset != "csv" or not snap.m_train:
+            return
+        # an imported table keeps the split it was imported with (the slider is disabled)
+        total = snap.m_train + snap.m_test
+        text = f"{snap.m_train:,} / {snap.m_test:,} (set at import)"
+        if self.ratio_label.text() != text:
+            self._syncing = True
+            try:
+                self.ratio.setValue(int(round(100 * snap.m_train / total)))
+            finally:
+                self._syncing = False
+            self.ratio_label.setText(text)

@@ -143,3 +143,11 @@ def test_standardised_features_have_mean_0_and_spread_1_on_the_training_rows(tmp
     np.testing.assert_array_equal(std.Y_train, raw.Y_train)            # the same split
     mean, sd = raw.X_train.mean(axis=1, keepdims=True), raw.X_train.std(axis=1, keepdims=True)
     np.testing.assert_allclose(std.X_test, (raw.X_test - mean) / sd)
+
+
+def test_decimal_commas_in_a_semicolon_file_are_numbers(tmp_path):
+    path = write(tmp_path, "länge;breite;art\n" + "".join(f"{i},5;-{i % 3},25;{'a' if i % 2 else 'b'}\n"
+                                                          for i in range(10)))
+    data = dataset_from_csv(path, ["länge", "breite"], "art")
+    values = np.sort(np.concatenate([data.X_train[0], data.X_test[0]]))
+    np.testing.assert_allclose(values, np.arange(10) + 0.5)

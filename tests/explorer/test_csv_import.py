@@ -148,3 +148,12 @@ def test_the_plot_of_two_table_columns_is_not_held_square(window, qtbot, tmp_pat
     qtbot.waitUntil(lambda: not vb.state["aspectLocked"], timeout=10_000)
     (x0, x1), (y0, y1) = vb.viewRange()
     assert y1 - y0 < 200 and x1 - x0 > 10_000                 # age keeps its own scale
+
+
+def test_a_label_in_the_first_column_gives_its_place_back(qtbot, tmp_path):
+    rows = ["kind,a,b"] + [f"{i % 2},{i * 0.1},{(i % 5) * 0.3}" for i in range(20)]
+    dlg = CsvImportDialog(write(tmp_path, "first.csv", "\n".join(rows)))
+    qtbot.addWidget(dlg)
+    assert dlg.label() == "b" and dlg.features() == ["kind", "a"]
+    dlg.label_combo.setCurrentText("kind")
+    assert dlg.features() == ["a", "b"] and ok_button(dlg).isEnabled()

@@ -60,6 +60,8 @@ def test_a_two_column_csv_after_a_wide_one_is_taken(window, qtbot, tmp_path):
     window.use_dataset(two_columns(tmp_path))
     wait_for(qtbot, lambda: window.snapshot.dataset_name == "pairs")
     assert window.state.features == ("x1", "x2") and window.snapshot.sizes[0] == 2
+    data = window.worker.data                            # the Data panel shows the split made at import
+    wait_for(qtbot, lambda: window.data_panel.ratio_label.text() == f"{data.m_train} / {data.m_test} (set at import)")
 
 
 def test_points_drawn_on_a_csv_table_are_saved_with_it(window, qtbot, tmp_path):

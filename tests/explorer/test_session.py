@@ -92,8 +92,10 @@ def test_broken_session_files_say_what_is_wrong(good_file, tmp_path):
     truncated = tmp_path / "truncated.bpx"
     truncated.write_bytes(good_file.read_bytes()[: os.path.getsize(good_file) // 2])
     (tmp_path / "notes.bpx").write_text("weights: 1, 2, 3\n")
+    (tmp_path / "picture.bpx").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(200))
     cases = {
         tmp_path / "notes.bpx": "not a Backprop Explorer session",
+        tmp_path / "picture.bpx": r"not a session archive\)$",
         truncated: "damaged|not a Backprop Explorer session",
         tmp_path / "missing.bpx": "does not exist",
         rewrite(good_file, tmp_path / "header.bpx", format=np.array("something else")): "no session header",
