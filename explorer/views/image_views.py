@@ -226,7 +226,7 @@ class TestImageGrid(_Painted):
         font = QFont(self.font())
         cols, rows = _grid_shape(self.per_page, self.width(), self.height())
         cw, ch = self.width() / cols, self.height() / rows
-        cap_h = max(11.0, min(16.0, ch * 0.2))
+        cap_h = max(13.0, min(17.0, ch * 0.2))      # text of at least 10 px
         font.setPixelSize(int(cap_h * 0.8))
         p.setFont(font)
         metrics = QFontMetrics(font)
@@ -302,7 +302,7 @@ class ConfusionMatrixView(_Painted):
         row_tot = np.maximum(self.counts.sum(axis=1, keepdims=True), 1)
         frac = self.counts / row_tot
         font = QFont(self.font())
-        font.setPixelSize(int(max(7, min(13, size * 0.32))))
+        font.setPixelSize(int(max(9, min(13, size * 0.32))))
         p.setPen(self._text_colour())
         p.drawText(QRectF(x0, 0, size * k, fm.height()), Qt.AlignCenter, "predicted")
         for j in range(k):
