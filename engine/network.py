@@ -80,6 +80,7 @@ class Network:
         for name in hidden:
             check_choice(name, HIDDEN_ACTIVATIONS, "hidden activation")
         check_pairing(output, loss)
+        _check_softmax_width(output, sizes[-1])
         self.init = check_choice(init, INITS, "init")
         self.dtype = check_dtype(dtype)
         if not isinstance(seed, (int, np.integer)) or seed < 0:
@@ -343,6 +344,7 @@ class Network:
         l = self._check_layer(l)
         if l == self.n_layers - 1:
             check_pairing(name, self.loss_name)
+            _check_softmax_width(name, self._sizes[-1])
         else:
             check_choice(name, HIDDEN_ACTIVATIONS, "hidden activation")
         self._activations[l] = name
@@ -352,6 +354,7 @@ class Network:
         activation = activation or self._activations[-1]
         loss = loss or self.loss_name
         check_pairing(activation, loss)
+        _check_softmax_width(activation, self._sizes[-1])
         self._activations[-1] = activation
         self.loss_name = loss
 
@@ -500,7 +503,15 @@ class Network:
         keep = [int(k) for k in keep]
         if not keep:
             raise ValueError("a network needs at least one output")
+        _check_softmax_width(self._activations[-1], len(keep))
         return self.edit_plan("units", self.n_layers - 1, keep)
+
+
+def _check_softmax_width(output, n_out):
+    """Softmax over a single neuron is always 1: its cost is 0 whatever the weights, a lesson in nothing."""
+    if output == "softmax" and n_out < 2:
+        raise ValueError("a softmax output needs at least 2 output neurons (over 1 it is always 1); "
+                         "for two classes use a sigmoid output with bce")
 
 
 def _check_count(value, what):

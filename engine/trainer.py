@@ -154,7 +154,8 @@ class Trainer:
         d_new, n_out_new = np.shape(X_new)[0], np.shape(Y_new)[0] if np.ndim(Y_new) == 2 else net.sizes[-1]
         before = (net.to_dict(), self._state.copy(), self.data, self._data)
         try:
-            if output or loss:
+            # a softmax needs 2 outputs or more: into one, the outputs change first; out of one, last
+            if (output or loss) and n_out_new < 2:
                 net.set_output(output, loss)
             if old_features and new_features and old_features != new_features:
                 keep = [old_features.index(f) if f in old_features else -1 for f in new_features]
@@ -163,6 +164,8 @@ class Trainer:
                 self._follow(net.remap_inputs([i if i < net.sizes[0] else -1 for i in range(d_new)]))
             if n_out_new != net.sizes[-1]:
                 self._follow(net.remap_outputs([i if i < net.sizes[-1] else -1 for i in range(n_out_new)]))
+            if (output or loss) and n_out_new >= 2:
+                net.set_output(output, loss)
             self._data = self._prepare(data)
         except ValueError:
             saved, state, self.data, self._data = before

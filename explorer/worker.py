@@ -456,7 +456,8 @@ class TrainingWorker(QObject):
         if (data.image_shape != old.image_shape or new.dtype != self._state.dtype
                 or (outputs_change and (data.image_shape is not None or data.d != old.d))):
             new = self._fit_output_to_data(new, data)
-            self._build(new, keep_history=True, data=data)
+            # a new network counts its steps from 0: a new loss curve, not one drawn back over the old
+            self._build(new, keep_history=False, data=data)
             self._mark(f"data {new.dataset} (new network)")
         elif outputs_change:
             # other classes on the same plane: the output layer follows (softmax for several
@@ -500,7 +501,7 @@ class TrainingWorker(QObject):
         new = self._fit_batch(self._fit_output_to_data(new, data), data)
         used = datasets.with_features(data, features) if on_plane else data
         if self.data.image_shape is not None or new.dtype != self._state.dtype:
-            self._build(new, keep_history=True, data=used)
+            self._build(new, keep_history=False, data=used)        # a new network: a new loss curve
         else:
             out = (new.output, new.loss) if (new.output, new.loss) != (self._state.output, self._state.loss) else (None, None)
             self._set_data(used, output=out[0], loss=out[1], batch_size=new.batch_size)

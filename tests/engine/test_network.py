@@ -330,3 +330,15 @@ def test_predict_checked_reads_a_transposed_row_array_in_place_and_matches_predi
     expected = net.predict(np.ascontiguousarray(rows.T))
     np.testing.assert_allclose(net.predict_checked(rows.T, batch=4096), expected, rtol=1e-12)
     np.testing.assert_allclose(net.predict_checked(rows.T[:, ::2], batch=1000), expected[:, ::2], rtol=1e-12)
+
+
+def test_a_softmax_over_one_output_is_refused():
+    with pytest.raises(ValueError, match="softmax output needs at least 2 output neurons"):
+        Network([2, 3, 1], output="softmax", loss="cce")
+    net = Network([2, 3, 1], output="sigmoid", loss="bce")
+    with pytest.raises(ValueError, match="at least 2 output neurons"):
+        net.set_output("softmax", "cce")
+    assert net.activations[-1] == "sigmoid" and net.loss_name == "bce"
+    multi = Network([2, 3, 3], output="softmax", loss="cce")
+    with pytest.raises(ValueError, match="at least 2 output neurons"):
+        multi.remap_outputs([0])

@@ -99,3 +99,19 @@ def test_a_session_whose_parts_do_not_fit_keeps_the_current_one(window, qtbot, t
     assert window.snapshot.step == step and tuple(window.snapshot.history_steps) == curve
     for now, before in zip(window.snapshot.weights, weights):
         assert np.array_equal(now, before)
+
+
+def test_cce_on_two_classes_is_refused_and_a_new_network_starts_a_new_curve(window, qtbot):
+    window.controls.loss.setCurrentText("cce")
+    window.controls.loss.activated.emit(window.controls.loss.currentIndex())
+    wait_for(qtbot, lambda: "at least 2 output neurons" in window.last_message)
+    assert window.worker.trainer.net.loss_name == "bce" and window.state.loss == "bce"
+    wait_for(qtbot, lambda: window.controls.loss.currentText() == "bce")      # the control follows back
+    window.post("train", 30)
+    wait_for(qtbot, lambda: window.snapshot.step >= 30 and window.snapshot.history_steps[-1] >= 30)
+    window.post("data", {"dataset": "digits"})                                # a new network, from step 0
+    wait_for(qtbot, lambda: window.snapshot.dataset_name == "digits", timeout=60_000)
+    window.post("train", 5)
+    wait_for(qtbot, lambda: window.snapshot.step >= 5)
+    steps = list(window.snapshot.history_steps)
+    assert steps == sorted(steps) and steps[-1] <= 5
