@@ -67,6 +67,11 @@ def run_app(preset: str | None = None, steps: int = 0, screenshot: str | None = 
         win.set_theme(theme)
     win.resize(*size)
     win.show()
+    from .presets import lesson_file
+    if preset and lesson_file(preset) is not None:     # a lesson: its own weights, data and explanation
+        win.load_preset(preset)
+        if screenshot:
+            wait_until(app, lambda: win.last_message.startswith("Preset:"), timeout=120)
     if steps:
         win.post("train", int(steps))
     if not screenshot:

@@ -532,14 +532,25 @@ class MainWindow(QMainWindow):
         self.post("new_state", AppState())
 
     def load_preset(self, name: str) -> None:
+        """A built-in preset's settings, or a preset file as a lesson: its settings, its own
+        weights and data, its explanation and hints (as the Lessons menu opens it)."""
+        from .presets import PresetError, lesson_file
         from .state import load_preset
         try:
-            state = load_preset(name)
-        except ValueError as exc:
+            path = lesson_file(name)
+            if path is None:
+                state = load_preset(name)
+            else:
+                from .presets import load_preset_file
+                lesson = load_preset_file(path)
+        except (ValueError, PresetError) as exc:
             self.show_message(f"Refused: {exc}", error=True)
             return
         self._set_playing(False)
-        self.post("new_state", state)
+        if path is None:
+            self.post("new_state", state)
+        else:
+            self.phase_panels.open_preset(lesson)
 
     # ------------------------------------------------------------------ sessions
     def _session_folder(self) -> str:

@@ -117,6 +117,18 @@ def parse_preset(data, where: str = "preset") -> Preset:
     return preset
 
 
+def lesson_file(name: str) -> Path | None:
+    """The preset file a name means (a name in assets/presets/ or a path to a .json file), or None
+    for a built-in preset (explorer.state.BUILTIN_PRESETS), which is settings only."""
+    from .state import BUILTIN_PRESETS, PRESETS_DIR
+    if name in BUILTIN_PRESETS:
+        return None
+    path = Path(name)
+    if not path.suffix:
+        path = PRESETS_DIR / f"{name}.json"
+    return path if path.is_file() else None
+
+
 def load_preset_file(path) -> Preset:
     path = Path(path)
     try:

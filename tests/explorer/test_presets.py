@@ -92,3 +92,15 @@ def test_broken_files_give_clear_messages(tmp_path):
         load_preset_file(badstate)
     presets, errors = load_all(tmp_path)
     assert presets == [] and len(errors) == 4 and len(preset_files(tmp_path)) == 4
+
+
+def test_file_open_preset_opens_a_lesson_with_its_own_weights_and_data(window, qtbot):
+    window.load_preset("single-neuron")                 # File ▸ Open preset, and --preset
+    qtbot.waitUntil(lambda: window.last_message.startswith("Preset:"), timeout=10_000)
+    qtbot.waitUntil(lambda: list(window.snapshot.sizes) == [1, 1], timeout=10_000)
+    assert window.worker.trainer.net.weights[0][0, 0] == 0.5          # typed in by hand in the file
+    assert window.worker.data.m_train == 4
+    assert window.phase_panels.lesson_dock.isVisible()
+    assert "One linear neuron" in window.phase_panels.explanation.text()
+    window.load_preset("spiral")                        # a built-in preset is settings only
+    qtbot.waitUntil(lambda: window.state.dataset == "spiral", timeout=10_000)
