@@ -346,7 +346,7 @@ class TrainingWorker(QObject):
 
     def _cmd_reset(self) -> bool:
         self._state = self._state.replace(seed=self._state.seed + 1)
-        self._build(self._state, keep_history=False)
+        self._build(self._state, keep_history=False, data=self.data)   # new weights; the data, drawn points too, stays
         self.state_applied.emit(self._state)
         self.status_changed.emit("Reset: new random weights, step 0.")
         return True

@@ -160,3 +160,13 @@ def test_the_class_picker_names_the_classes_of_a_csv_table(qtbot):
     picker.update_snapshot(SimpleNamespace(**(vars(snap) | {"kind": "multiclass", "n_classes": 3,
                                                             "class_names": ("a", "b", "c")})))
     assert picker.combo.itemText(2) == "2: c" and picker.selected == 0
+
+
+def test_reset_gives_new_weights_and_keeps_drawn_points(window, qtbot):
+    m = window.worker.data.m_train
+    window.post("add_point", 5.0, 5.0, 1)
+    qtbot.waitUntil(lambda: window.worker.data.m_train == m + 1, timeout=10_000)
+    before = window.worker.trainer.net.weights[0].copy()
+    window.post("reset")
+    qtbot.waitUntil(lambda: not np.array_equal(window.worker.trainer.net.weights[0], before), timeout=10_000)
+    assert window.worker.data.m_train == m + 1 and window.snapshot.step == 0
