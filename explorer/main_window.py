@@ -18,7 +18,7 @@ import os
 import time
 
 from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtGui import QAction, QActionGroup, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox,
                                QScrollArea, QSizePolicy, QToolBar, QWidget)
 
@@ -266,8 +266,11 @@ class MainWindow(QMainWindow):
         tb.addAction(self.play_action)
         self.counter = QLabel("Step 0 · Epoch 0")
         self.counter.setToolTip("Steps done (one mini-batch each) and completed epochs (passes over the training set)")
-        self.counter.setMinimumWidth(150)
         self.counter.setStyleSheet(f"font-weight: bold; padding: 0 8px; color: {self.theme.text};")
+        bold = QFont(self.counter.font())
+        bold.setBold(True)
+        # room for a long run's numbers, so the toolbar does not cut them while playing
+        self.counter.setMinimumWidth(QFontMetrics(bold).horizontalAdvance("Step 999,999 · Epoch 99,999") + 8)
         tb.addWidget(self.counter)
         self.toolbar = tb
         # the hyper-parameters in a toolbar of their own, so a narrow window can put them on a second

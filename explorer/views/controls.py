@@ -61,7 +61,7 @@ class TrainingControls(QWidget):
 
         self.lr_slider = QSlider(Qt.Horizontal)
         self.lr_slider.setRange(0, LR_TICKS)
-        self.lr_slider.setFixedWidth(110)
+        self.lr_slider.setFixedWidth(80)
         self.lr_slider.valueChanged.connect(self._on_lr_slider_moved)
         self.lr_slider.sliderReleased.connect(self._on_lr_slider_released)
         self.lr_edit = QLineEdit()

@@ -101,7 +101,8 @@ def equation_row(items, theme: Theme = LIGHT) -> str:
     cells = []
     for content, op in items:
         style = "font-size:14pt; padding:0 4px;" if op else ""
-        cells.append(f"<td valign='middle' style='{style}'>{content}</td>")
+        # nowrap: a narrow panel must not stack an operator such as "tanh" one letter per line
+        cells.append(f"<td valign='middle' nowrap style='{style} white-space:nowrap;'>{content}</td>")
     return "<table cellspacing='2'><tr>" + "".join(cells) + "</tr></table>"
 
 

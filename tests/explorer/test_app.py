@@ -76,6 +76,12 @@ def test_a_long_message_takes_one_status_line_and_keeps_the_rest_in_its_tooltip(
     assert window.minimumSizeHint().width() < 1300
 
 
+def test_the_step_counter_has_room_for_a_long_run(window):
+    window.counter.setText("Step 521,122 · Epoch 20,845")
+    needed = window.counter.fontMetrics().horizontalAdvance(window.counter.text())
+    assert window.counter.minimumWidth() >= needed
+
+
 def test_step_advances_the_counter_and_changes_the_weights_shown(window, qtbot):
     before = window.snapshot.weights[0].copy()
     edge = ("weight", 0, 1, 0)
