@@ -92,6 +92,7 @@ class MainWindow(QMainWindow):
         self._last_frame = 0.0
         self.frames = 0
         self.last_message = ""
+        self.showing_error = False
         self._closing = False
 
         self.graph = NetworkGraphView(self, self.theme)
@@ -374,6 +375,7 @@ class MainWindow(QMainWindow):
         """One line in the status bar (the first of a longer message, which is kept whole in its
         tooltip and in last_message): a status bar that grows would squeeze every panel."""
         self.last_message = text
+        self.showing_error = error
         lines = text.strip().splitlines() or [""]
         self.status_label.setText(lines[0] + (" …" if len(lines) > 1 else ""))
         self.status_label.setToolTip(text if len(lines) > 1 or len(text) > 80 else STATUS_TIP)
@@ -416,6 +418,8 @@ class MainWindow(QMainWindow):
         return True
 
     def _on_hyper_change_requested(self, changes: dict) -> None:
+        if self.showing_error:               # a valid value now: the old refusal is over
+            self.show_message("")
         self._try(lambda: self.state.replace(**changes), "hyper", changes)
 
     def _on_loss_change_requested(self, loss: str) -> None:

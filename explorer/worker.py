@@ -233,8 +233,10 @@ class TrainingWorker(QObject):
             return
         import engine
         self.status_changed.emit(f"Compiling the kernels for {dtype} networks (once; it can take half a minute)…")
+        t0 = time.perf_counter()
         engine.warmup((dtype,))
         _KERNELS_READY.add(dtype)
+        self.status_changed.emit(f"Kernels for {dtype} networks ready in {time.perf_counter() - t0:.1f} s.")
 
     def _drain(self, block: bool) -> None:
         """Apply queued commands; when paused, wait for the first one."""

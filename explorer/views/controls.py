@@ -95,6 +95,7 @@ class TrainingControls(QWidget):
 
         self.reg_rate = QComboBox()
         self.reg_rate.setEditable(True)
+        self.reg_rate.setInsertPolicy(QComboBox.NoInsert)     # a typed value, refused or not, is not added to the list
         self.reg_rate.addItems([f"{r:g}" for r in REG_RATES])
         self.reg_rate.setFixedWidth(70)
         self.reg_rate.lineEdit().editingFinished.connect(self._on_reg_rate_typed)

@@ -138,6 +138,18 @@ def test_a_refused_learning_rate_says_why_and_changes_nothing(window, qtbot):
     assert edit.text() == "0.03"
     qtbot.wait(100)
     assert window.worker.trainer.lr == pytest.approx(0.03)
+    rate = window.controls.reg_rate                         # a refused rate is not kept in its list
+    count = rate.count()
+    rate.lineEdit().selectAll()
+    qtbot.keyClicks(rate.lineEdit(), "abc")
+    qtbot.keyClick(rate.lineEdit(), Qt.Key_Return)
+    assert window.last_message.startswith("Refused") or "rate" in window.last_message.lower()
+    assert rate.count() == count
+    edit.selectAll()                                        # a good value ends the refusal's message
+    qtbot.keyClicks(edit, "0.1")
+    qtbot.keyClick(edit, Qt.Key_Return)
+    qtbot.waitUntil(lambda: window.worker.trainer.lr == pytest.approx(0.1), timeout=5_000)
+    assert "refused" not in window.last_message.lower()
 
 
 def test_adding_a_neuron_and_a_layer_keeps_the_surviving_weights(window, qtbot):
