@@ -72,12 +72,18 @@ def run_app(preset: str | None = None, steps: int = 0, screenshot: str | None = 
         win.load_preset(preset)
         if screenshot:
             wait_until(app, lambda: win.last_message.startswith("Preset:"), timeout=120)
+    diverged = []
+    win.training_diverged.connect(diverged.append)
     if steps:
         win.post("train", int(steps))
     if not screenshot:
         return app.exec()
-    ok = wait_until(app, lambda: win.snapshot is not None and win.snapshot.step >= steps, timeout=300)
-    if not ok:
+    ok = wait_until(app, lambda: diverged or (win.snapshot is not None and win.snapshot.step >= steps), timeout=300)
+    if diverged:         # the picture is still worth having: a divergence lesson shows this
+        wait_until(app, lambda: False, timeout=0.3)
+        print(f"backprop-explorer: training diverged before step {steps}: {diverged[0].splitlines()[0]}",
+              file=sys.stderr)
+    elif not ok:
         print("backprop-explorer: error: training did not reach the requested step", file=sys.stderr)
     elif select:
         ok = _select_weight(win, app, select)          # says itself what is wrong

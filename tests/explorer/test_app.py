@@ -303,3 +303,11 @@ def test_screenshot_mode_trains_and_saves_the_window(tmp_path):
     from PySide6.QtGui import QImage
     img = QImage(str(path))
     assert (img.width(), img.height()) == (1400, 900)
+
+
+def test_screenshot_of_a_lesson_that_diverges_is_taken_at_once(tmp_path):
+    path = tmp_path / "diverged.png"
+    out = subprocess.run([sys.executable, "-m", "explorer", "--preset", "diverging-lr", "--steps", "500",
+                          "--screenshot", str(path)], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert "training diverged before step 500" in out.stderr and path.is_file()
