@@ -19,6 +19,8 @@ from dataclasses import replace
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
+from engine.inspect import param_symbol
+
 from .snapshot import EditMarker, Snapshot, epoch_goal, frozen, frozen_list
 from .state import AppState
 
@@ -593,18 +595,18 @@ class TrainingWorker(QObject):
         net = self.trainer.net
         value = self._checked_value(value)
         if not (0 <= l < net.n_layers and 0 <= j < net.weights[l].shape[0] and 0 <= k < net.weights[l].shape[1]):
-            raise ValueError(f"no weight W{l + 1}[{j}, {k}] in this network")
+            raise ValueError(f"no weight {param_symbol(l, j, k, 'W')} in this network")
         net.weights[l][j, k] = value
-        self.status_changed.emit(f"W{l + 1}[{j},{k}] set to {value:g}; it takes effect at the next step.")
+        self.status_changed.emit(f"{param_symbol(l, j, k, 'W')} set to {value:g}; it takes effect at the next step.")
         return True
 
     def _cmd_set_bias(self, l: int, j: int, value: float) -> bool:
         net = self.trainer.net
         value = self._checked_value(value)
         if not (0 <= l < net.n_layers and 0 <= j < net.biases[l].shape[0]):
-            raise ValueError(f"no bias b{l + 1}[{j}] in this network")
+            raise ValueError(f"no bias {param_symbol(l, j, None, 'b')} in this network")
         net.biases[l][j, 0] = value
-        self.status_changed.emit(f"b{l + 1}[{j}] set to {value:g}; it takes effect at the next step.")
+        self.status_changed.emit(f"{param_symbol(l, j, None, 'b')} set to {value:g}; it takes effect at the next step.")
         return True
 
     @staticmethod

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
+
+from engine.inspect import param_symbol
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
@@ -142,7 +144,7 @@ class CostSliceView(QWidget):
             iso.setParentItem(self.image)
             self.isos.append(iso)
         l2, j2, k2 = view.second
-        sym2 = f"W{l2 + 1}[{j2 + 1},{k2 + 1}]"
+        sym2 = param_symbol(l2, j2, k2, "W")
         self.plot2.setLabel("bottom", sym)
         self.plot2.setLabel("left", sym2)
         self.here.setData([view.slice.w], [view.second_value])

@@ -340,7 +340,7 @@ class NetworkGraphView(QWidget):
         """Where neuron j of a column is drawn; ValueError when a collapsed layer leaves it out."""
         hits = np.flatnonzero(self._shown[column] == int(j))
         if not hits.size:
-            raise ValueError(f"neuron {j} of layer {column} is not drawn (only the strongest of a wide layer are)")
+            raise ValueError(f"neuron {j + 1} of layer {column} is not drawn (only the strongest of a wide layer are)")
         return int(hits[0])
 
     def _edge_index(self, l: int, j: int, k: int) -> int:
@@ -890,7 +890,7 @@ class NeuronZoom(QWidget):
                 self.title.setText("This neuron no longer exists.")
                 return
             img, act = snap.grid_activations[c - 1][j], snap.activations[c - 1]
-            name = f"neuron {j} of layer {c} ({act})"
+            name = f"neuron {j + 1} of layer {c} ({act})"
         self.setWindowTitle(name)
         lv = levels_for(act, img)
         self.title.setText(f"{name}: step {snap.step:,}, range {fmt(img.min())} … {fmt(img.max())}")

@@ -225,6 +225,7 @@ def test_clicking_an_edge_and_typing_a_value_sets_that_weight(window, qtbot):
     qtbot.waitUntil(lambda: window.worker.trainer.net.weights[1][0, 2] == 0.75, timeout=5000)
     qtbot.waitUntil(lambda: window.snapshot.weights[1][0, 2] == 0.75, timeout=5000)
     assert "value 0.75" in g.describe(("weight", 1, 0, 2))
+    qtbot.waitUntil(lambda: window.last_message.startswith("W²₁‚₃ set to 0.75"), timeout=5000)   # as on screen
 
 
 def test_clicking_a_bias_and_typing_a_value_sets_that_bias(window, qtbot):
