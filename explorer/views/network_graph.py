@@ -63,6 +63,9 @@ def levels_for(activation: str, image: np.ndarray) -> tuple[float, float]:
     return (-m, m)
 
 
+INFO_HINT = "Hover an edge, a bias or a neuron for its numbers; click to edit or enlarge."
+INFO_INTERVAL = 0.25       # seconds between refreshes of the info line's numbers
+
 class ValueEditor(QLineEdit):
     """An inline editor for one weight or bias: Enter applies, Escape cancels."""
 
@@ -284,7 +287,9 @@ class NetworkGraphView(QWidget):
         outer.addWidget(self.view, 1)
         outer.addWidget(self.scale_label)              # its own line: with gradients on it is long
 
-        self.info = QLabel("Hover an edge, a bias or a neuron for its numbers; click to edit or enlarge.")
+        self.info = QLabel(INFO_HINT)
+        self._info_for = None                   # what the info line describes: (kind, l, j, k)
+        self._info_at = 0.0
         self.info.setWordWrap(True)
         self.info.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.info.setMinimumHeight(36)
@@ -332,9 +337,24 @@ class NetworkGraphView(QWidget):
         else:
             self._rerank(snap)
         self._update_values(snap)
+        self._refresh_info()
         if self._zoom is not None and self._zoom.isVisible():
             self._zoom.update_snapshot(snap)
         self.frames += 1
+
+    def _refresh_info(self) -> None:
+        """Keep the numbers of the item the info line describes (the last hovered or selected) current,
+        a few times a second while training runs."""
+        now = time.perf_counter()
+        playing = self._snap is not None and self._snap.playing
+        if self._info_for is None or (playing and now - self._info_at < INFO_INTERVAL):
+            return
+        self._info_at = now
+        try:
+            self.info.setText(self.describe(self._info_for))
+        except (IndexError, ValueError):      # the item went with an edit of the network
+            self._info_for = None
+            self.info.setText(INFO_HINT)
 
     def slot(self, column: int, j: int) -> int:
         """Where neuron j of a column is drawn; ValueError when a collapsed layer leaves it out."""
@@ -766,6 +786,7 @@ class NetworkGraphView(QWidget):
             return
         text = self.describe(hit)
         self.info.setText(text)
+        self._info_for = hit
         gp = self.view.mapToGlobal(self.view.mapFromScene(scene_pos))
         QToolTip.showText(gp + QPoint(12, 12), text.replace(" · ", "<br>"), self.view)
 
@@ -792,6 +813,7 @@ class NetworkGraphView(QWidget):
             self._rebuild(self._snap)          # a wide layer: bring the selected neuron into view
             self._selected = (kind, l, j, k)
         self.info.setText(self.describe(self._selected))
+        self._info_for = self._selected
         self._update_selection_marker()
         self.selection_changed.emit(kind, l, j, k)
 

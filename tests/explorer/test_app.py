@@ -226,6 +226,9 @@ def test_clicking_an_edge_and_typing_a_value_sets_that_weight(window, qtbot):
     qtbot.waitUntil(lambda: window.snapshot.weights[1][0, 2] == 0.75, timeout=5000)
     assert "value 0.75" in g.describe(("weight", 1, 0, 2))
     qtbot.waitUntil(lambda: window.last_message.startswith("W²₁‚₃ set to 0.75"), timeout=5000)   # as on screen
+    qtbot.waitUntil(lambda: "value 0.75" in g.info.text(), timeout=5000)
+    window.post("set_weight", 1, 0, 2, -0.5)                     # a change made elsewhere reaches the line
+    qtbot.waitUntil(lambda: "value -0.5" in g.info.text(), timeout=5000)
 
 
 def test_clicking_a_bias_and_typing_a_value_sets_that_bias(window, qtbot):
