@@ -29,6 +29,7 @@ class Theme:
     train_edge: str
     test_edge: str
     accent: str
+    checked: str               # the background of a chosen toggle (a dataset, a feature)
 
     def diverging_lut(self, n: int = 256) -> np.ndarray:
         """orange (low) -> neutral (middle) -> blue (high), as an (n, 3) uint8 table."""
@@ -42,10 +43,10 @@ class Theme:
 
 LIGHT = Theme("light", window="#f4f4f4", base="#ffffff", text="#202124", muted="#666666",
               plot_bg="#ffffff", plot_fg="#444444", mid=(232, 234, 235), train_edge="#ffffff",
-              test_edge="#202124", accent="#0877bd")
+              test_edge="#202124", accent="#0877bd", checked="#cfe5f5")
 DARK = Theme("dark", window="#26282b", base="#3a3d42", text="#e8eaed", muted="#a0a4a8",
              plot_bg="#1d1f21", plot_fg="#c8ccd0", mid=(52, 55, 60), train_edge="#ffffff",
-             test_edge="#000000", accent="#4aa3df")
+             test_edge="#000000", accent="#4aa3df", checked="#1e4a6b")
 THEMES = {"light": LIGHT, "dark": DARK}
 
 

@@ -315,3 +315,12 @@ def test_screenshot_of_a_lesson_that_diverges_is_taken_at_once(tmp_path):
                           "--screenshot", str(path)], capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr
     assert "training diverged before step 500" in out.stderr and path.is_file()
+
+
+def test_the_chosen_dataset_and_features_stand_out_in_both_themes(window):
+    from explorer.theme import DARK, LIGHT
+    for theme in (DARK, LIGHT):
+        window.set_theme(theme.name)
+        sheet = window.data_panel.styleSheet()
+        assert f"QToolButton:checked {{ border: 2px solid {theme.accent}; background-color: {theme.checked}" in sheet
+    assert window.data_panel.feature_buttons["x1"].isChecked()
