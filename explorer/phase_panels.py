@@ -32,6 +32,8 @@ class GradientNormsView(QWidget):
         self.plot.setToolTip("The size of the gradient ‖dWˡ‖ of each layer (log scale) for the batch the math "
                              "panel explains; in a deep sigmoid network it shrinks towards the first layer")
         self.plot.setLogMode(y=True)
+        for ax in ("left", "bottom"):             # no "(x0.001)" beside a log axis
+            self.plot.getAxis(ax).enableAutoSIPrefix(False)
         self.plot.setLabel("bottom", "layer")
         self.plot.setLabel("left", "‖dW‖")
         self.bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush="#d93025")

@@ -78,6 +78,8 @@ def style_plot(plot, theme: Theme) -> None:
     for ax in ("left", "bottom"):
         plot.getAxis(ax).setPen(theme.plot_fg)
         plot.getAxis(ax).setTextPen(theme.plot_fg)
+        # the numbers as they are: "J (x0.001)" over ticks of 650…750 reads as a different J
+        plot.getAxis(ax).enableAutoSIPrefix(False)
 
 
 def rgb_hex(rgb) -> str:

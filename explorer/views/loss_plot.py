@@ -41,7 +41,8 @@ class LossPlotView(QWidget):
         self.plot.setToolTip("Training loss (solid) and test loss (dashed); vertical lines mark edits")
         self.plot.addLegend(offset=(-10, 10))
         self.train_curve = self.plot.plot([], [], pen=pg.mkPen("#0877bd", width=1), name="train")
-        self.test_curve = self.plot.plot([], [], pen=pg.mkPen("#f59322", width=1), name="test")
+        self.test_curve = self.plot.plot([], [], pen=pg.mkPen("#f59322", width=1, style=pg.QtCore.Qt.DashLine),
+                                         name="test")
         lay.addWidget(self.plot, 1)
         row = QHBoxLayout()
         self.log_check = QCheckBox("Log scale")
@@ -117,7 +118,7 @@ class LossPlotView(QWidget):
             for m in snap.markers:
                 line = pg.InfiniteLine(pos=m.step, angle=90, movable=False,
                                        pen=pg.mkPen(self.theme.muted, width=1, style=pg.QtCore.Qt.DashLine),
-                                       label=m.text, labelOpts={"position": 0.92, "color": self.theme.muted,
+                                       label=m.text, labelOpts={"position": 0.75, "color": self.theme.muted,
                                                                 "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)]})
                 line.setToolTip(f"step {m.step:,}: {m.text}")
                 self.plot.addItem(line)

@@ -132,3 +132,13 @@ def test_the_loss_axes_are_readable_before_the_curve_has_a_shape(window):
     view.plot.getViewBox().updateAutoRange()
     (x0, x1), (y0, y1) = view.plot.getViewBox().viewRange()
     assert x1 >= 190 and y1 >= 1.0 and y0 <= 0.01               # auto-range is back with a curve
+
+
+def test_plot_axes_show_plain_numbers_without_a_scale_factor(window):
+    from pyqtgraph import PlotWidget
+    panels = window.phase_panels
+    plots = [window.loss_plot.plot, window.boundary.plot, panels.grad_norms.plot]
+    plots += panels.cost_slice.findChildren(PlotWidget)
+    for plot in plots:
+        for ax in ("left", "bottom"):
+            assert not plot.getAxis(ax).autoSIPrefix, (plot, ax)
