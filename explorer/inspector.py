@@ -208,6 +208,7 @@ class Inspector:
             net.weights[l][...] = weights[l]
             net.biases[l][...] = biases[l]
         worker._last_result = None
+        worker._eval = None                  # the losses shown are measured again, on these weights
         if hasattr(worker, "status_changed"):
             worker.status_changed.emit("Restored the last good weights.")
         return True

@@ -26,3 +26,6 @@ def test_diverging_lesson_stops_says_so_and_restores_the_last_good_weights(windo
     qtbot.waitUntil(lambda: all(np.array_equal(a, b) for a, b in zip(window.worker.trainer.net.weights,
                                                                        good_weights)), timeout=10_000)
     assert not pp.restore_button.isVisible()
+    # the losses shown are those of the restored weights, at once (not the inf of the diverged ones)
+    qtbot.waitUntil(lambda: np.isfinite(window.snapshot.train_loss), timeout=10_000)
+    assert "inf" not in window.loss_plot.numbers.text()
