@@ -33,6 +33,7 @@ pg.setConfigOptions(imageAxisOrder="row-major")
 N_BUCKETS = 5
 BOUNDED = {"tanh": (-1.0, 1.0), "sin": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0)}
 HEADER_H = 64
+MIN_HEADER_W = 60          # narrower, a header's combo and buttons no longer fit
 RERANK_INTERVAL = 2.0      # s: how often a wide layer's drawn neurons follow the changing weights
 LEFT_MARGIN = 64
 RIGHT_MARGIN = 40
@@ -598,14 +599,26 @@ class NetworkGraphView(QWidget):
         self._bias_xy = np.concatenate(pts) if pts else np.zeros((0, 2))
         # headers: centred over their columns
         view_x = self.view.geometry().x() - self.header.geometry().x()
+        # columns too close for their headers (a deep network, a narrow window): every other header
+        # goes to a second row, so each may take the width of two columns
+        staggered = ncol > 1 and col_w * 0.9 < MIN_HEADER_W
+        rows = 2 if staggered else 1
+        if self.header.height() != rows * HEADER_H:
+            self.header.setFixedHeight(rows * HEADER_H)
+        right_edge = [-2] * rows                  # of the last header placed in each row
         for i, h in enumerate(self._headers):
             cx = view_x + left + i * col_w
-            w = min(h.full_width(), int(col_w * 0.9) if ncol > 1 else 200)   # a gap between neighbours
-            w = max(w, 60)
+            room = int(col_w * 0.9 * rows) if ncol > 1 else 200               # a gap between neighbours
+            w = int(max(min(h.full_width(), room), MIN_HEADER_W))
+            # centred over the column, but inside the header strip (the inputs' one sits near its
+            # edge) and clear of the header before it in its row
+            x = min(max(0, int(cx - w / 2)), max(0, self.header.width() - w))
+            row = i % rows
+            x = max(x, right_edge[row] + 2)
+            w = max(min(w, self.header.width() - x), 1)
             h.fit_width(w)
-            # centred over the column, but kept inside the header strip (the inputs' one sits near its edge)
-            x = min(max(0, int(cx - w / 2)), max(0, self.header.width() - int(w)))
-            h.setGeometry(x, 0, int(w), HEADER_H)
+            h.setGeometry(x, row * HEADER_H, w, HEADER_H)
+            right_edge[row] = x + w
         if self._snap is not None:
             self._update_values(self._snap)
         self._update_selection_marker()

@@ -40,3 +40,18 @@ def test_heatmap_levels_stay_finite_when_a_diverging_run_leaves_inf_or_nan():
     assert levels_for("relu", image) == (-2.0, 2.0)
     assert levels_for("relu", np.full((2, 2), np.nan)) == (-1.0, 1.0)
     assert levels_for("tanh", image) == (-1.0, 1.0)
+
+
+def test_the_headers_of_a_deep_network_never_overlap(make_window, qtbot):
+    from explorer.state import AppState
+    win = make_window(AppState().replace(hidden=(6,) * 8, activations=("tanh",) * 8))
+    qtbot.waitUntil(lambda: len(win.snapshot.sizes) == 10, timeout=10_000)
+    for width in (1400, 1100):
+        win.resize(width, 900)
+        qtbot.wait(200)
+        boxes = [h.geometry() for h in win.graph._headers]
+        assert len(boxes) == 10
+        for i, a in enumerate(boxes):
+            for b in boxes[i + 1:]:
+                assert not a.intersects(b), (width, a, b)
+        assert all(box.width() >= 60 for box in boxes)
