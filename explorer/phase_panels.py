@@ -262,6 +262,10 @@ class PhasePanels:
         return self.window.worker.inspector.latest()
 
     def update_snapshot(self, snap) -> None:
+        v = self.view
+        if snap.playing and (v is None or v.phase is None):
+            # the inspector's view is brought up to date when training pauses; the count moves now
+            self.phase_bar.status.setText(f"step {snap.step:,}")
         if snap.weights is not self._weights_seen:       # a losses-only snapshot repeats the weights
             self._weights_seen = snap.weights
             self._weights_finite = all(np.all(np.isfinite(w)) for w in snap.weights)

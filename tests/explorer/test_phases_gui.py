@@ -125,3 +125,13 @@ def test_the_phase_chips_of_a_deep_network_scroll_to_the_current_phase(qtbot):
     assert bar.chip_scroll.horizontalScrollBar().value() > 0
     show(0)
     assert bar.chip_scroll.horizontalScrollBar().value() == 0
+
+
+def test_the_phase_bar_counts_steps_while_training_runs(window, qtbot):
+    bar = window.phase_panels.phase_bar
+    window.play()
+    qtbot.waitUntil(lambda: window.snapshot.playing and window.snapshot.step > 200, timeout=20_000)
+    qtbot.waitUntil(lambda: bar.status.text() not in ("", "step 0"), timeout=5_000)
+    window.pause()
+    qtbot.waitUntil(lambda: not window.snapshot.playing, timeout=5_000)
+    qtbot.waitUntil(lambda: bar.status.text() == f"step {window.snapshot.step:,}", timeout=5_000)
