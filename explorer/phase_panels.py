@@ -237,10 +237,14 @@ class PhasePanels:
         other = next((p for p in self.presets if p.name == name), None) if name else None
         if other is None:
             self.window.post("compare", None, "")
+            if not self.compare_dock.visibleRegion().isEmpty():   # an empty Compare tab must not hide the loss
+                self.window.panel("Loss").raise_()
             return
         self.window.post("compare", other.state, other.title)
         self.compare_dock.setVisible(True)
         self.compare_dock.raise_()
+        # the two decision boundaries one above the other, at the same size
+        self.window.resizeDocks([self.window.panel("Output"), self.compare_dock], [1, 1], Qt.Vertical)
 
     def stop_comparing(self) -> None:
         self.window.post("compare", None, "")

@@ -40,6 +40,7 @@ class BoundaryView(QWidget):
         self.empty.hide()
         lay.addWidget(self.empty, 1)
         self._axes = None
+        self.options_hidden = False          # a copy elsewhere (Compare) shows no options of its own
         self.plot = pg.PlotWidget()
         self.plot.setAspectLocked(True)
         self.plot.setMenuEnabled(False)
@@ -127,8 +128,9 @@ class BoundaryView(QWidget):
                 "to see a slice of the network's output.")
         self.empty.setVisible(not on)
         self.plot.setVisible(on)
-        for w in (self.show_test, self.discretize, self.legend):
-            w.setVisible(on)
+        for w in (self.show_test, self.discretize):
+            w.setVisible(on and not self.options_hidden)
+        self.legend.setVisible(on)
         note = snap.slice_note if on else ""
         self.note.setText(note)
         self.note.setVisible(bool(note))

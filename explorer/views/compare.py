@@ -61,6 +61,11 @@ class ComparePanel(QWidget):
         self.empty.setMargin(12)
         lay.addWidget(self.empty, 1)
         self.boundary = BoundaryView(theme=theme)
+        # the plot gets the panel's height: the display options are those of the Output panel's copy
+        # (the legend stays, so the colours can be read)
+        for w in (self.boundary.show_test, self.boundary.discretize):
+            w.hide()
+        self.boundary.options_hidden = True
         lay.addWidget(self.boundary, 1)
         self._show_comparison(False)
 

@@ -42,3 +42,5 @@ def test_stop_comparing_and_a_lesson_without_comparison(window, qtbot):
     pp.open_preset(zero)                                           # no "compare": the comparison stops
     qtbot.waitUntil(lambda: window.snapshot.compare is None and tuple(window.snapshot.sizes) == tuple(zero.state.sizes),
                     timeout=20_000)
+    assert not window.panel("Loss").visibleRegion().isEmpty()        # the loss curve is back in front
+    assert not pp.compare.boundary.show_test.isVisibleTo(pp.compare)  # options live on the Output panel
