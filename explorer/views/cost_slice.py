@@ -124,7 +124,8 @@ class CostSliceView(QWidget):
         self.current.setData([s.w], [s.cost])
         self.next_point.setData([s.new_w], [s.new_cost])
         self.step_line.setData([s.w, s.new_w], [s.cost, s.cost + s.slope * (s.new_w - s.w)])
-        self.caption.setText(f"J along {sym} (everything else fixed): at w = {num(s.w)}, J = {num(s.cost, 6)}, "
+        self.caption.setText(f"J along {sym} on {view.batch_source} (everything else fixed): at w = {num(s.w)}, "
+                             f"J = {num(s.cost, 6)}, "
                              f"slope ∂J/∂w = {num(s.slope)}; the update moves w to {num(s.new_w)} "
                              f"where J = {num(s.new_cost, 6)}.")
 

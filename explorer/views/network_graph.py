@@ -765,13 +765,13 @@ class NetworkGraphView(QWidget):
             parts.append(f"<b>{param_symbol(l, j, k, 'W')}</b> ({source} → neuron {j + 1} of layer {l + 1})")
             parts.append(f"value {fmt(snap.weights[l][j, k])}")
             if snap.has_step:
-                parts.append(f"∂J/∂w {fmt(snap.grad_weights[l][j, k])}")
+                parts.append(f"∂J/∂w {fmt(snap.grad_weights[l][j, k])} (last step's batch)")
                 parts.append(f"last change {fmt(snap.weight_changes[l][j, k])}")
         elif kind == "bias":
             parts.append(f"<b>{param_symbol(l, j, None, 'b')}</b> (bias of neuron {j + 1} of layer {l + 1})")
             parts.append(f"value {fmt(snap.biases[l][j, 0])}")
             if snap.has_step:
-                parts.append(f"∂J/∂b {fmt(snap.grad_biases[l][j, 0])}")
+                parts.append(f"∂J/∂b {fmt(snap.grad_biases[l][j, 0])} (last step's batch)")
                 parts.append(f"last change {fmt(snap.bias_changes[l][j, 0])}")
         else:
             if l == 0:

@@ -229,6 +229,8 @@ def test_clicking_an_edge_and_typing_a_value_sets_that_weight(window, qtbot):
     qtbot.waitUntil(lambda: "value 0.75" in g.info.text(), timeout=5000)
     window.post("set_weight", 1, 0, 2, -0.5)                     # a change made elsewhere reaches the line
     qtbot.waitUntil(lambda: "value -0.5" in g.info.text(), timeout=5000)
+    window.post("step")
+    qtbot.waitUntil(lambda: "(last step's batch)" in g.info.text(), timeout=5000)
 
 
 def test_clicking_a_bias_and_typing_a_value_sets_that_bias(window, qtbot):

@@ -58,6 +58,7 @@ def test_cost_slice_marks_the_current_cost_and_granularity_sample_uses_one_sampl
     i = int(np.argmin(abs(s.values - s.w)))
     assert s.values[i] == s.w and s.costs[i] == s.cost
     assert "J = " + num(s.cost, 6) in pp.cost_slice.caption.text()
+    assert " on the next mini-batch " in pp.cost_slice.caption.text()     # which batch its slope is on
     pp.phase_bar.granularity.setCurrentIndex(0)                    # one sample
     pp.phase_bar.next_button.click()
     qtbot.waitUntil(lambda: _phase_index(window) == 0 and pp.view.granularity == "sample"
