@@ -93,6 +93,7 @@ class MainWindow(QMainWindow):
         self.frames = 0
         self.last_message = ""
         self.showing_error = False
+        self._saved_at = None                  # (step, arch_version) of the last saved session
         self._closing = False
 
         self.graph = NetworkGraphView(self, self.theme)
@@ -322,7 +323,7 @@ class MainWindow(QMainWindow):
         for name in preset_names():
             a = presets.addAction(name)
             a.setToolTip(f"Start over with the {name} preset")
-            a.triggered.connect(lambda _c=False, n=name: self.load_preset(n))
+            a.triggered.connect(lambda _c=False, n=name: self.confirm_discard() and self.load_preset(n))
         f.addSeparator()
         f.addAction(self.open_session_action)
         f.addAction(self.save_session_action)
@@ -535,8 +536,32 @@ class MainWindow(QMainWindow):
         self.post("reset")
 
     def _on_new_triggered(self) -> None:
+        if not self.confirm_discard():
+            return
         self._set_playing(False)
         self.post("new_state", AppState())
+
+    def confirm_discard(self) -> bool:
+        """Before File ▸ New, a preset, a lesson or a session replaces a trained network that was
+        not saved: ask whether to save it, discard it, or keep it. True: go on."""
+        snap = self.snapshot
+        saved = self._saved_at is not None and self._saved_at[0] == snap.step if snap is not None else False
+        if saved and self._saved_at[1] not in (None, snap.arch_version):
+            saved = False                          # the layers were edited since
+        if snap is None or snap.step == 0 or saved:
+            return True
+        self._set_playing(False)
+        self.post("pause")
+        box = QMessageBox(QMessageBox.Question, "Replace the network?",
+                          f"The network has trained for {snap.step:,} steps and is not saved.",
+                          QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, self)
+        box.setInformativeText("Save it as a session first, discard it, or cancel and keep it.")
+        box.setDefaultButton(QMessageBox.Cancel)
+        answer = box.exec()
+        if answer == QMessageBox.Save:
+            self._on_save_session_triggered()
+            return self._saved_at is not None and self._saved_at[0] == snap.step
+        return answer == QMessageBox.Discard
 
     def load_preset(self, name: str) -> None:
         """A built-in preset's settings, or a preset file as a lesson: its settings, its own
@@ -574,9 +599,13 @@ class MainWindow(QMainWindow):
         """Save the session; the worker writes it between two steps, so weights and progress agree."""
         self.settings.setValue("session_dir", os.path.dirname(os.path.abspath(path)))
         self.post("save_session", path)
+        if self.snapshot is not None:
+            self._saved_at = (self.snapshot.step, self.snapshot.arch_version)
 
     def _on_open_session_triggered(self) -> None:
         from .session import SUFFIX
+        if not self.confirm_discard():
+            return
         path, _ = QFileDialog.getOpenFileName(self, "Open session", self._session_folder(),
                                               f"Backprop Explorer sessions (*{SUFFIX});;All files (*)")
         if path:
@@ -595,6 +624,7 @@ class MainWindow(QMainWindow):
         self._set_playing(False)
         self.post("pause")
         self.post("open_session", session)
+        self._saved_at = (session.steps, None)     # an opened session is saved as it is
         return True
 
     def _on_session_error(self, text: str) -> None:

@@ -172,7 +172,7 @@ class PhasePanels:
         for p in self.presets:
             a = menu.addAction(p.title)
             a.setToolTip(p.explanation[:200] + ("…" if len(p.explanation) > 200 else ""))
-            a.triggered.connect(lambda _c=False, pr=p: self.open_preset(pr))
+            a.triggered.connect(lambda _c=False, pr=p: self.window.confirm_discard() and self.open_preset(pr))
         if self.preset_errors:
             menu.addSeparator()
             for err in self.preset_errors:

@@ -326,3 +326,33 @@ def test_the_chosen_dataset_and_features_stand_out_in_both_themes(window):
         sheet = window.data_panel.styleSheet()
         assert f"QToolButton:checked {{ border: 2px solid {theme.accent}; background-color: {theme.checked}" in sheet
     assert window.data_panel.feature_buttons["x1"].isChecked()
+
+
+def test_replacing_a_trained_network_asks_first(window, qtbot, tmp_path):
+    from PySide6.QtCore import QTimer
+    from PySide6.QtWidgets import QApplication, QMessageBox
+    asked = []
+
+    def answer(button):
+        def click():
+            box = QApplication.activeModalWidget()
+            asked.append(box.text())
+            box.button(button).click()
+        QTimer.singleShot(100, click)
+
+    assert window.confirm_discard()                       # step 0: nothing to lose, no question
+    window.post("train", 25)
+    qtbot.waitUntil(lambda: window.snapshot.step == 25, timeout=10_000)
+    answer(QMessageBox.Cancel)
+    window.new_action.trigger()
+    assert asked and "25 steps" in asked[-1]
+    qtbot.wait(200)
+    assert window.snapshot.step == 25                      # kept
+    answer(QMessageBox.Discard)
+    window.new_action.trigger()
+    qtbot.waitUntil(lambda: window.snapshot.step == 0, timeout=10_000)
+    window.post("train", 5)
+    qtbot.waitUntil(lambda: window.snapshot.step == 5, timeout=10_000)
+    window.save_session(str(tmp_path / "kept.bpx"))
+    assert window.confirm_discard()                        # saved: no question
+    assert len(asked) == 2
