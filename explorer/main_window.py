@@ -710,8 +710,9 @@ class MainWindow(QMainWindow):
             self._image_data = image_data
             self._panels["Images" if image_data else "Output"].raise_()
             self._panels["Digit canvas" if image_data else "Loss"].raise_()
-            self.resizeDocks([self._panels["Output"]], [IMAGE_DOCK_WIDTH if image_data else OUTPUT_DOCK_WIDTH],
-                             Qt.Horizontal)
+            # images: a wide window gives the grid its share too
+            width = max(IMAGE_DOCK_WIDTH, int(0.4 * self.width())) if image_data else OUTPUT_DOCK_WIDTH
+            self.resizeDocks([self._panels["Output"]], [width], Qt.Horizontal)
         if snap.playing != self._playing and not snap.playing:
             pass
         if snap.playing:

@@ -48,6 +48,7 @@ def test_digits_train_and_the_image_views_show_predictions(make_window, qtbot):
     assert win.graph.captions == ["64 inputs · 12 strongest shown · 52 more", "32 neurons · 12 strongest shown · 20 more"]
     wait_for(qtbot, lambda: win.digit_canvas.panel.net is not None)
     assert win.digit_canvas.panel.net.sizes == [64, 32, 10]
+    wait_for(qtbot, lambda: win.panel("Images").width() >= 600)     # room for the grid beside the graph
     hint = win.minimumSizeHint()                     # the image docks still fit a small laptop screen
     assert hint.width() <= 1152 and hint.height() <= 720, hint
 
