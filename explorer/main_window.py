@@ -545,10 +545,7 @@ class MainWindow(QMainWindow):
         """Before File ▸ New, a preset, a lesson or a session replaces a trained network that was
         not saved: ask whether to save it, discard it, or keep it. True: go on."""
         snap = self.snapshot
-        saved = self._saved_at is not None and self._saved_at[0] == snap.step if snap is not None else False
-        if saved and self._saved_at[1] not in (None, snap.arch_version):
-            saved = False                          # the layers were edited since
-        if snap is None or snap.step == 0 or saved:
+        if snap is None or snap.step == 0 or self._is_saved(snap):
             return True
         self._set_playing(False)
         self.post("pause")
@@ -560,29 +557,34 @@ class MainWindow(QMainWindow):
         answer = box.exec()
         if answer == QMessageBox.Save:
             self._on_save_session_triggered()
-            return self._saved_at is not None and self._saved_at[0] == snap.step
+            return self._is_saved(snap)
         return answer == QMessageBox.Discard
+
+    def _is_saved(self, snap: Snapshot) -> bool:
+        """Whether the network on screen is the one last saved (or opened): same step, no layer edits
+        since (an opened session's layers are not known until its first snapshot: None)."""
+        if self._saved_at is None:
+            return False
+        step, arch = self._saved_at
+        return step == snap.step and arch in (None, snap.arch_version)
 
     def load_preset(self, name: str) -> None:
         """A built-in preset's settings, or a preset file as a lesson: its settings, its own
         weights and data, its explanation and hints (as the Lessons menu opens it)."""
-        from .presets import PresetError, lesson_file
+        from .presets import lesson_file, load_preset_file
         from .state import load_preset
         try:
             path = lesson_file(name)
-            if path is None:
-                state = load_preset(name)
-            else:
-                from .presets import load_preset_file
-                lesson = load_preset_file(path)
-        except (ValueError, PresetError) as exc:
+            lesson = load_preset_file(path) if path is not None else None
+            state = load_preset(name) if lesson is None else None
+        except ValueError as exc:                 # PresetError is a ValueError
             self.show_message(f"Refused: {exc}", error=True)
             return
         self._set_playing(False)
-        if path is None:
-            self.post("new_state", state)
-        else:
+        if lesson is not None:
             self.phase_panels.open_preset(lesson)
+        else:
+            self.post("new_state", state)
 
     # ------------------------------------------------------------------ sessions
     def _session_folder(self) -> str:
@@ -655,10 +657,16 @@ class MainWindow(QMainWindow):
 
     def fit_docks(self) -> None:
         """The default panel sizes: the graph in the middle, room to read the bottom panels."""
-        self.resizeDocks([self._panels["Data"], self._panels["Output"]], [250, OUTPUT_DOCK_WIDTH], Qt.Horizontal)
+        self.resizeDocks([self._panels["Data"], self._panels["Output"]], [250, self._right_dock_width()],
+                         Qt.Horizontal)
         self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
         if "Math" in self._panels and "Cost slice" in self._panels:
             self.resizeDocks([self._panels["Math"], self._panels["Cost slice"]], [190, 190], Qt.Vertical)
+
+    def _right_dock_width(self) -> int:
+        """The right-hand docks' width for the data shown: a square boundary plot for 2-D data; for
+        images the grid beside the probabilities, a wide window giving them its share too."""
+        return max(IMAGE_DOCK_WIDTH, int(0.4 * self.width())) if self._image_data else OUTPUT_DOCK_WIDTH
 
     def _on_shortcuts_triggered(self) -> None:
         rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
@@ -710,11 +718,7 @@ class MainWindow(QMainWindow):
             self._image_data = image_data
             self._panels["Images" if image_data else "Output"].raise_()
             self._panels["Digit canvas" if image_data else "Loss"].raise_()
-            # images: a wide window gives the grid its share too
-            width = max(IMAGE_DOCK_WIDTH, int(0.4 * self.width())) if image_data else OUTPUT_DOCK_WIDTH
-            self.resizeDocks([self._panels["Output"]], [width], Qt.Horizontal)
-        if snap.playing != self._playing and not snap.playing:
-            pass
+            self.resizeDocks([self._panels["Output"]], [self._right_dock_width()], Qt.Horizontal)
         if snap.playing:
             self.rate_label.setText(f"Training at {snap.steps_per_second:,.0f} steps/s")
         else:

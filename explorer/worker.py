@@ -497,8 +497,8 @@ class TrainingWorker(QObject):
         # a table of x1, x2 is seen through the playground features in use (x1, x2 when the
         # current data is another table, whose column names are not playground features)
         current = tuple(self._state.features)
-        features = ((current if all(f in datasets.FEATURES for f in current) else tuple(data.features))
-                    if on_plane else tuple(data.features))
+        keep_current = on_plane and all(f in datasets.FEATURES for f in current)
+        features = current if keep_current else tuple(data.features)
         hidden = tuple(min(h, 1024) for h in self._state.hidden)
         new = self._state.replace(dataset="csv", features=features, hidden=hidden,
                                   dtype="float64" if self._state.is_image else self._state.dtype)

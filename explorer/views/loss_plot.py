@@ -78,9 +78,9 @@ class LossPlotView(QWidget):
             ok_te = np.isfinite(te)
         self.train_curve.setData(s[ok_tr], tr[ok_tr])
         self.test_curve.setData(s[ok_te], te[ok_te])
-        self._fit_short_history(s, np.concatenate([tr[ok_tr], te[ok_te]]))
+        self._fit_short_history(s, tr[ok_tr], te[ok_te])
 
-    def _fit_short_history(self, steps, values) -> None:
+    def _fit_short_history(self, steps, *curves) -> None:
         """Axes a person can read before the curve has a shape: steps 0..10 for the first steps
         (not −400..400 ×0.001), and a ±5 % band around a loss that has not moved yet (not ticks
         of 1.098612288668112). Auto-range comes back once there is a curve; a user's zoom is left."""
@@ -91,11 +91,16 @@ class LossPlotView(QWidget):
         elif self._pinned_x:
             vb.enableAutoRange(x=True)
         self._pinned_x = short
-        if self.log_check.isChecked():
-            values = np.log10(values[values > 0])
-        flat = values.size > 0 and float(np.ptp(values)) <= 1e-9 * max(1.0, float(np.abs(values).max()))
+        # the lowest and highest values drawn (in log10 on a log axis; only positive values are drawn there)
+        drawn = [c for c in curves if c.size]
+        lo = min((float(c.min()) for c in drawn), default=None)
+        hi = max((float(c.max()) for c in drawn), default=None)
+        if lo is not None and self.log_check.isChecked():
+            lo, hi = np.log10(lo), np.log10(hi)
+        flat = lo is not None and hi - lo <= 1e-9 * max(1.0, abs(lo), abs(hi))
         if flat:
-            y, d = float(values.mean()), max(0.05 * abs(float(values.mean())), 1e-3)
+            y = 0.5 * (lo + hi)
+            d = max(0.05 * abs(y), 1e-3)
             self.plot.setYRange(y - d, y + d, padding=0)
         elif self._pinned_y:
             vb.enableAutoRange(y=True)

@@ -35,6 +35,8 @@ BOUNDED = {"tanh": (-1.0, 1.0), "sin": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "soft
 HEADER_H = 64
 MIN_HEADER_W = 60          # narrower, a header's combo and buttons no longer fit
 RERANK_INTERVAL = 2.0      # s: how often a wide layer's drawn neurons follow the changing weights
+INFO_INTERVAL = 0.25       # s: how often the info line's numbers follow training
+INFO_HINT = "Hover an edge, a bias or a neuron for its numbers; click to edit or enlarge."
 LEFT_MARGIN = 64
 RIGHT_MARGIN = 40
 
@@ -63,9 +65,6 @@ def levels_for(activation: str, image: np.ndarray) -> tuple[float, float]:
     m = m if m > 1e-12 else 1.0
     return (-m, m)
 
-
-INFO_HINT = "Hover an edge, a bias or a neuron for its numbers; click to edit or enlarge."
-INFO_INTERVAL = 0.25       # seconds between refreshes of the info line's numbers
 
 class ValueEditor(QLineEdit):
     """An inline editor for one weight or bias: Enter applies, Escape cancels."""
