@@ -472,6 +472,7 @@ class TrainingWorker(QObject):
             self._data_version += 1
             self._arch_version += 1
             self._mark(f"{data.n_classes or 2} classes")
+            self._say_batch_note()
         else:
             new = self._fit_batch(new, data)
             self._set_data(data, batch_size=new.batch_size)
@@ -480,6 +481,7 @@ class TrainingWorker(QObject):
             if tuple(new.features) != tuple(self._state.features):
                 self._arch_version += 1
                 self._mark("inputs " + ", ".join(new.features))
+            self._say_batch_note()
         self._state = new
         self._input_images = None
         self.state_applied.emit(new)
@@ -492,7 +494,6 @@ class TrainingWorker(QObject):
         from engine import datasets
         if not isinstance(data, datasets.Dataset):
             raise ValueError("the data must be an engine Dataset")
-        self._batch_note = ""
         on_plane = data.d == 2 and all(f in datasets.FEATURES for f in data.features)
         # a table of x1, x2 is seen through the playground features in use (x1, x2 when the
         # current data is another table, whose column names are not playground features)
@@ -503,6 +504,7 @@ class TrainingWorker(QObject):
         new = self._state.replace(dataset="csv", features=features, hidden=hidden,
                                   dtype="float64" if self._state.is_image else self._state.dtype)
         new = self._fit_batch(self._fit_output_to_data(new, data), data)
+        batch_note = self._batch_note
         used = datasets.with_features(data, features) if on_plane else data
         if self.data.image_shape is not None or new.dtype != self._state.dtype:
             self._build(new, keep_history=False, data=used)        # a new network: a new loss curve
@@ -515,11 +517,12 @@ class TrainingWorker(QObject):
             self._arch_version += 1
             self._input_images = None
             self._last_result = None
+            self._batch_note = ""
         self._csv_data = data
         self._mark(f"data {data.name}")
         self.state_applied.emit(self._state)
         self.status_changed.emit(f"Data: {data.name}, {data.m_train} training and {data.m_test} test rows, "
-                                 f"{data.d} input{'s' if data.d != 1 else ''} ({data.kind}). {self._batch_note}".strip())
+                                 f"{data.d} input{'s' if data.d != 1 else ''} ({data.kind}). {batch_note}".strip())
         return True
 
     def _cmd_add_point(self, x: float, y: float, label) -> bool:
@@ -745,15 +748,23 @@ class TrainingWorker(QObject):
             self._markers = []
             self._hist_steps, self._hist_train, self._hist_test = [], [], []
             self._hist_stride = 1
+        self._say_batch_note()
 
     def _fit_batch(self, state: AppState, data) -> AppState:
-        """A mini-batch no larger than the training set (a small CSV after MNIST's 128), said aloud."""
+        """A mini-batch no larger than the training set (a small CSV after MNIST's 128). Changes
+        nothing but the note that _say_batch_note gives once the new state is in use."""
+        self._batch_note = ""
         if state.batch_size <= data.m_train:
             return state
         self._batch_note = (f"Batch size lowered from {state.batch_size} to {data.m_train}: "
                             f"{data.name} has {data.m_train} training samples.")
-        self.status_changed.emit(self._batch_note)
         return state.replace(batch_size=data.m_train)
+
+    def _say_batch_note(self) -> None:
+        """Tell the status bar about a lowered batch size, once the change that lowered it is made."""
+        if self._batch_note:
+            self.status_changed.emit(self._batch_note)
+            self._batch_note = ""
 
     def _set_data(self, data, output=None, loss=None, batch_size=None) -> None:
         """trainer.set_data, with the batch size lowered first when the new data needs it; on a refusal

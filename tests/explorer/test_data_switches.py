@@ -115,3 +115,18 @@ def test_cce_on_two_classes_is_refused_and_a_new_network_starts_a_new_curve(wind
     wait_for(qtbot, lambda: window.snapshot.step >= 5)
     steps = list(window.snapshot.history_steps)
     assert steps == sorted(steps) and steps[-1] <= 5
+
+
+def test_a_lowered_batch_is_said_only_once_the_switch_is_made(tmp_path):
+    from explorer.state import AppState
+    from explorer.worker import TrainingWorker
+    worker = TrainingWorker(AppState().replace(batch_size=100))
+    worker._build(worker.state, keep_history=False)
+    said = []
+    worker.status_changed.connect(said.append)
+    small = two_columns(tmp_path)
+    assert worker._fit_batch(worker.state, small).batch_size == small.m_train
+    assert said == []                                   # working out the batch says nothing yet
+    worker._cmd_dataset(small)
+    assert worker.trainer.batch_size == small.m_train
+    assert any(f"Batch size lowered from 100 to {small.m_train}" in text for text in said)
