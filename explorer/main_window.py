@@ -370,6 +370,7 @@ class MainWindow(QMainWindow):
         self.controls.speed_changed.connect(lambda s: self.post("speed", s))
         self.controls.refused.connect(lambda msg: self.show_message(msg, error=True))
         self.data_panel.data_change_requested.connect(self._on_data_change_requested)
+        self.data_panel.refused.connect(lambda msg: self.show_message(msg, error=True))
 
     # ------------------------------------------------------------------ messages
     def show_message(self, text: str, error: bool = False) -> None:

@@ -5,12 +5,13 @@ from __future__ import annotations
 import math
 
 from PySide6.QtCore import QPoint, Qt, Signal
-from PySide6.QtWidgets import (QComboBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QSpinBox, QToolTip,
-                               QWidget)
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QToolTip, QWidget
 
 from ..state import LR_MAX, LR_MIN, MAX_BATCH, REG_RATES, AppState
 from ..worker import SPEEDS
+from .number_box import WholeNumberBox
 
+BATCH_TIP = f"Mini-batch size: samples per step (1 to {MAX_BATCH}, at most the number of training points)"
 LR_TICKS = 600          # slider resolution: 100 ticks per decade from 1e-5 to 10
 
 
@@ -102,12 +103,14 @@ class TrainingControls(QWidget):
         self.reg_rate.activated.connect(lambda _i: self._on_reg_rate_typed())
         lay.addWidget(_labelled("Rate", self.reg_rate, "Regularisation rate λ, from 0 to 10"))
 
-        self.batch = QSpinBox()
+        self.batch = WholeNumberBox()
         self.batch.setRange(1, MAX_BATCH)
         self.batch.setKeyboardTracking(False)
-        self.batch.valueChanged.connect(lambda v: self._propose(batch_size=int(v)))
-        lay.addWidget(_labelled("Batch", self.batch, f"Mini-batch size: samples per step (1 to {MAX_BATCH}, "
-                                "at most the number of training points)"))
+        self.batch.valueChanged.connect(self._on_batch_changed)
+        self.batch.out_of_range.connect(
+            lambda text: self._refuse(self.batch, f"Batch size {text} refused: type a whole number from 1 to "
+                                                  f"{MAX_BATCH}, at most the number of training points"))
+        lay.addWidget(_labelled("Batch", self.batch, BATCH_TIP))
         lay.addStretch(1)          # on a toolbar row of its own the controls stay packed to the left
 
     # ------------------------------------------------------------------ proposals
@@ -165,6 +168,11 @@ class TrainingControls(QWidget):
             return
         self.reg_rate.setStyleSheet("")
         self._propose(reg_rate=r)
+
+    def _on_batch_changed(self, value: int) -> None:
+        self.batch.setStyleSheet("")
+        self.batch.setToolTip(BATCH_TIP)
+        self._propose(batch_size=int(value))
 
     def _on_loss_activated(self, _i) -> None:
         if not self._syncing and self._state is not None and self.loss.currentText() != self._state.loss:

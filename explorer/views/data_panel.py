@@ -5,12 +5,13 @@ import numpy as np
 from PySide6.QtCore import QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
-                               QSizePolicy, QSlider, QSpinBox, QToolButton, QVBoxLayout, QWidget)
+                               QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget)
 
 from engine.datasets import MULTICLASS_2D
 
 from ..state import AppState, FEATURES
 from ..theme import CLASS_COLOURS, LIGHT, NEGATIVE, POSITIVE, Theme
+from .number_box import WholeNumberBox
 
 # classes on the plane: each needs its own colour on the decision boundary
 MAX_PLANE_CLASSES = min(8, len(CLASS_COLOURS))
@@ -57,6 +58,7 @@ class DataPanel(QWidget):
     """Proposes data changes with ``data_change_requested(dict)``; ``set_state`` syncs it silently."""
 
     data_change_requested = Signal(dict)
+    refused = Signal(str)                   # a typed value was refused: why
 
     def __init__(self, parent=None, theme: Theme = LIGHT):
         super().__init__(parent)
@@ -130,8 +132,10 @@ class DataPanel(QWidget):
         g2.addWidget(QLabel("Noise"), 2, 0)
         g2.addWidget(self.noise_label, 2, 1)
         g2.addWidget(self.noise, 3, 0, 1, 2)
-        self.classes = QSpinBox()
+        self.classes = WholeNumberBox()
         self.classes.setRange(2, MAX_PLANE_CLASSES)
+        self.classes.out_of_range.connect(lambda text: self.refused.emit(
+            f"{text} classes refused: type a whole number from 2 to {MAX_PLANE_CLASSES}"))
         self.classes.setToolTip(f"Number of classes for spiral (arms) and blobs, 2 to {MAX_PLANE_CLASSES}; more "
                                 "than two switch the output to softmax. The hidden layers keep their weights")
         self.classes.valueChanged.connect(self._on_classes_changed)

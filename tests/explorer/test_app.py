@@ -152,6 +152,31 @@ def test_a_refused_learning_rate_says_why_and_changes_nothing(window, qtbot):
     assert "refused" not in window.last_message.lower()
 
 
+def test_a_batch_or_class_count_out_of_range_is_refused_aloud_not_clamped(window, qtbot):
+    box = window.controls.batch
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box, "5000")
+    assert box.text() == "5000"                             # kept as typed, not cut to 500 by a lost keystroke
+    qtbot.keyClick(box, Qt.Key_Return)
+    assert "Batch size 5000 refused" in window.last_message and "1 to 4096" in window.last_message
+    assert box.value() == 10 and "refused" in box.toolTip()
+    qtbot.wait(100)
+    assert window.worker.trainer.batch_size == 10
+    box.lineEdit().selectAll()                              # a good value clears the refusal
+    qtbot.keyClicks(box, "20")
+    qtbot.keyClick(box, Qt.Key_Return)
+    qtbot.waitUntil(lambda: window.worker.trainer.batch_size == 20, timeout=5_000)
+    assert "refused" not in box.toolTip()
+    window.post("data", {"dataset": "spiral"})              # a dataset with a class count to choose
+    classes = window.data_panel.classes
+    qtbot.waitUntil(classes.isEnabled, timeout=5_000)
+    classes.lineEdit().selectAll()
+    qtbot.keyClicks(classes, "12")
+    qtbot.keyClick(classes, Qt.Key_Return)
+    assert "12 classes refused" in window.last_message and "2 to 8" in window.last_message
+    assert classes.value() == window.state.classes
+
+
 def test_adding_a_neuron_and_a_layer_keeps_the_surviving_weights(window, qtbot):
     w0 = current_weights(window)
     header = window.graph._headers[1]            # hidden layer 1
