@@ -63,6 +63,11 @@ def add_point(data, x: float, y: float, label, part: str = "train"):
         raise PointEditError(f"part must be one of {PARTS}, got {part!r}")
     if not (np.isfinite(x) and np.isfinite(y)):
         raise PointEditError("a point needs finite coordinates")
+    if data.extent is not None:        # beyond it a point would sit outside the drawn plane
+        xmin, xmax, ymin, ymax = data.extent
+        if not (xmin <= x <= xmax and ymin <= y <= ymax):
+            raise PointEditError(f"({x:.3g}, {y:.3g}) is outside the plotted area (x from {xmin:.3g} to "
+                                 f"{xmax:.3g}, y from {ymin:.3g} to {ymax:.3g}); click inside it")
     if data.kind != "regression":
         if isinstance(label, bool) or int(label) != label or not 0 <= int(label) < data.n_classes:
             raise PointEditError(f"class must be 0..{data.n_classes - 1}, got {label!r}")

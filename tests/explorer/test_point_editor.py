@@ -47,6 +47,10 @@ def test_training_continues_on_the_edited_data(blobs):
 def test_bad_edits_say_why_and_change_nothing(blobs):
     with pytest.raises(PointEditError, match="class must be 0..2"):
         add_point(blobs, 0, 0, 3)
+    xmin, xmax, ymin, ymax = blobs.extent
+    with pytest.raises(PointEditError, match="outside the plotted area"):
+        add_point(blobs, xmax + 0.5, 0.5 * (ymin + ymax), 0)
+    assert add_point(blobs, xmax, ymax, 0).points_train.shape[1] == blobs.points_train.shape[1] + 1   # its edge is in
     with pytest.raises(PointEditError, match="no point near"):
         remove_nearest(blobs, 100.0, 100.0, radius=0.5)
     tiny = datasets.from_arrays([[0.0, 1.0, 2.0], [0.0, 1.0, 2.0]], [0, 1, 1], "binary", train_ratio=0.5)
@@ -132,6 +136,10 @@ def test_drawing_in_the_app_adds_and_removes_training_points(window, qtbot):
     version = snap.data_version
     _click(qtbot, plot, vb, 5.5, 5.5, Qt.RightButton)
     qtbot.waitUntil(lambda: window.snapshot.data_version > version, timeout=10_000)
+    assert window.snapshot.points_train.shape[1] == m
+    vb.setRange(xRange=(-12, 12), yRange=(-12, 12), padding=0)   # zoomed out: room beyond the data's area
+    _click(qtbot, plot, vb, 9.0, 0.0, Qt.LeftButton)
+    qtbot.waitUntil(lambda: "outside the plotted area" in window.last_message, timeout=10_000)
     assert window.snapshot.points_train.shape[1] == m
 
 
