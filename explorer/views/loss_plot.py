@@ -5,11 +5,30 @@ import time
 
 import numpy as np
 import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..snapshot import Snapshot
 from ..theme import LIGHT, Theme, style_plot
 from .network_graph import fmt
+
+
+TRAIN_COLOUR = "#0877bd"
+TEST_COLOUR = "#f59322"
+
+
+def _line_swatch(pen, width: int = 24, height: int = 12) -> QPixmap:
+    """A short stroke of ``pen``: the loss curves' key."""
+    pixmap = QPixmap(width, height)
+    pixmap.fill(Qt.transparent)
+    painter = QPainter(pixmap)
+    thick = QPen(pen)
+    thick.setWidth(2)
+    painter.setPen(thick)
+    painter.drawLine(1, height // 2, width - 1, height // 2)
+    painter.end()
+    return pixmap
 
 
 class LossPlotView(QWidget):
@@ -39,10 +58,10 @@ class LossPlotView(QWidget):
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.getAxis("left").enableAutoSIPrefix(False)
         self.plot.setToolTip("Training loss (solid) and test loss (dashed); vertical lines mark edits")
-        self.plot.addLegend(offset=(-10, 10))
-        self.train_curve = self.plot.plot([], [], pen=pg.mkPen("#0877bd", width=1), name="train")
-        self.test_curve = self.plot.plot([], [], pen=pg.mkPen("#f59322", width=1, style=pg.QtCore.Qt.DashLine),
-                                         name="test")
+        train_pen = pg.mkPen(TRAIN_COLOUR, width=1)
+        test_pen = pg.mkPen(TEST_COLOUR, width=1, style=Qt.DashLine)
+        self.train_curve = self.plot.plot([], [], pen=train_pen)
+        self.test_curve = self.plot.plot([], [], pen=test_pen)
         lay.addWidget(self.plot, 1)
         row = QHBoxLayout()
         self.log_check = QCheckBox("Log scale")
@@ -50,6 +69,14 @@ class LossPlotView(QWidget):
         self.log_check.toggled.connect(self._on_log_toggled)
         row.addWidget(self.log_check)
         row.addStretch(1)
+        # the key sits under the plot, where it can never hide a piece of the curves
+        self.legend = {}
+        for name, pen in (("train", train_pen), ("test", test_pen)):
+            swatch, label = QLabel(), QLabel(name)
+            swatch.setPixmap(_line_swatch(pen))
+            row.addWidget(swatch)
+            row.addWidget(label)
+            self.legend[name] = label
         lay.addLayout(row)
         self._pinned_x = self._pinned_y = False      # axes set by _fit_short_history
         self.frames = 0
@@ -135,5 +162,7 @@ class LossPlotView(QWidget):
             parts.append(f"Test acc <b>{100 * snap.test_accuracy:.1f}%</b>")
         if snap.eval_samples:
             parts.append(f"on the first {snap.eval_samples:,} samples of each set")
-        self.numbers.setText(" · ".join(parts))
+        # a narrow dock wraps the line between the numbers, never inside "Test acc 96.8%"
+        self.numbers.setText(" · ".join(p if p.startswith("on the first") else p.replace(" ", "&nbsp;")
+                                        for p in parts))
         self.frames += 1

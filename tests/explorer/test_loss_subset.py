@@ -1,5 +1,5 @@
 """The loss panel says when its numbers come from a sample of a big data set, and a step on big data
-is drawn before its losses are measured."""
+is drawn before its losses are measured; the key to its curves stays clear of them."""
 from dataclasses import replace
 
 import pytest
@@ -142,3 +142,13 @@ def test_plot_axes_show_plain_numbers_without_a_scale_factor(window):
     for plot in plots:
         for ax in ("left", "bottom"):
             assert not plot.getAxis(ax).autoSIPrefix, (plot, ax)
+
+
+def test_the_loss_key_sits_under_the_plot_not_over_the_curves(window):
+    view = window.loss_plot
+    assert view.plot.getPlotItem().legend is None              # nothing drawn inside the plot area
+    plot_bottom = view.plot.geometry().bottom()
+    for name in ("train", "test"):
+        label = view.legend[name]
+        assert label.text() == name and label.isVisible()
+        assert label.mapTo(view, label.rect().topLeft()).y() > plot_bottom
