@@ -190,6 +190,10 @@ class Inspector:
         self._fresh = True
         return changed
 
+    def trainer_changed(self) -> None:
+        """Another command came after the last inspect command: its view may be out of date."""
+        self._fresh = False
+
     def refresh(self, worker) -> None:
         """After another command changed the trainer: drop a stale pass, recompute the view."""
         if self._fresh:

@@ -280,6 +280,9 @@ class TrainingWorker(QObject):
         except AttributeError:
             self.edit_refused.emit(f"unknown command {name!r}")
             return False
+        if name != "inspect":
+            # e.g. "train" in the same batch of commands as an inspect: the phase view is redone
+            self.inspector.trainer_changed()
         try:
             return bool(handler(*args))
         except TrainingDiverged as exc:

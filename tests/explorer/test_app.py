@@ -381,3 +381,17 @@ def test_replacing_a_trained_network_asks_first(window, qtbot, tmp_path):
     window.save_session(str(tmp_path / "kept.bpx"))
     assert window.confirm_discard()                        # saved: no question
     assert len(asked) == 2
+
+
+def test_training_right_after_a_phase_command_updates_the_phase_view():
+    """An inspect command publishes the phase view; a command applied after it in the same batch
+    (a lesson opens, then training starts at once) must not leave that view on the old step."""
+    from explorer.state import AppState
+    from explorer.worker import TrainingWorker
+    worker = TrainingWorker(AppState())
+    worker._build(worker.state, keep_history=False)
+    worker._apply(("inspect", "refresh"))
+    assert worker.inspector.latest().step == 0
+    worker._apply(("train", 12))
+    worker._publish(force=True)
+    assert worker.inspector.latest().step == 12
