@@ -402,7 +402,8 @@ def _frobenius(g):
 
 @dataclass(frozen=True)
 class UpdatePreview:
-    """What the optimizer will do to one parameter with the given gradient."""
+    """What the optimizer does to one parameter with the given gradient: the numbers before,
+    every intermediate of the rule (``terms``) and the numbers after."""
     symbol: str
     optimizer: str
     w: float
@@ -414,10 +415,92 @@ class UpdatePreview:
     new_w: float
     t: int                      # the update's step count (Adam's bias correction)
     hyper: dict = field(default_factory=dict)
+    terms: dict = field(default_factory=dict)   # see update_terms
 
     @property
     def change(self):
         return self.new_w - self.w
+
+
+def optimizer_settings(trainer):
+    """The hyperparameters the trainer's optimizer uses, by name: l1 and l2 always, then
+    momentum and nesterov (momentum), rho and eps (rmsprop), beta1, beta2 and eps (adam)."""
+    settings = {"l1": float(trainer.l1), "l2": float(trainer.l2)}
+    if trainer.optimizer == "momentum":
+        settings.update(momentum=float(trainer.momentum), nesterov=bool(trainer.nesterov))
+    elif trainer.optimizer == "rmsprop":
+        settings.update(rho=float(trainer.rho), eps=float(trainer.eps))
+    elif trainer.optimizer == "adam":
+        settings.update(beta1=float(trainer.beta1), beta2=float(trainer.beta2), eps=float(trainer.eps))
+    return settings
+
+
+def regularisation_gradient(w, settings, param="W"):
+    """What L2 (λ·w) and L1 (λ·sign w) add to ∂J/∂w; biases are not regularised."""
+    if param != "W":
+        return 0.0
+    return float(settings.get("l2", 0.0) * w + settings.get("l1", 0.0) * np.sign(w))
+
+
+def update_terms(optimizer, lr, settings, w, grad, state, t, param="W"):
+    """Each intermediate of one parameter's update, in the order the rule computes them, as the
+    optimizer kernels do (engine.kernels): g = ∂J/∂w + regularisation, then
+
+    * sgd: step = α·g
+    * momentum: velocity = μ·v + g; direction = velocity (or g + μ·velocity with Nesterov);
+      step = α·direction
+    * rmsprop: mean_square = ρ·s + (1 − ρ)·g²; root = √mean_square + ε; step = α·g / root
+    * adam: first_moment = β₁·m + (1 − β₁)·g; second_moment = β₂·v + (1 − β₂)·g²;
+      bias1 = 1 − β₁ᵗ; bias2 = 1 − β₂ᵗ; m_hat = first_moment / bias1; v_hat = second_moment / bias2;
+      root = √v_hat + ε; step = α·m_hat / root
+
+    and the new value is w − step. `state` holds the state before the update, by the names of
+    Trainer.optimizer_state()."""
+    g = float(grad) + regularisation_gradient(w, settings, param)
+    terms = {"g": g}
+    if optimizer == "momentum":
+        mu = settings["momentum"]
+        velocity = mu * state["velocity"] + g
+        direction = g + mu * velocity if settings["nesterov"] else velocity
+        terms.update(velocity=velocity, direction=direction, step=lr * direction)
+    elif optimizer == "rmsprop":
+        rho = settings["rho"]
+        mean_square = rho * state["mean_square"] + (1.0 - rho) * g * g
+        root = float(np.sqrt(mean_square)) + settings["eps"]
+        terms.update(mean_square=mean_square, root=root, step=lr * g / root)
+    elif optimizer == "adam":
+        b1, b2 = settings["beta1"], settings["beta2"]
+        m = b1 * state["first_moment"] + (1.0 - b1) * g
+        v = b2 * state["second_moment"] + (1.0 - b2) * g * g
+        bias1, bias2 = 1.0 - b1 ** t, 1.0 - b2 ** t
+        m_hat, v_hat = m / bias1, v / bias2
+        root = float(np.sqrt(v_hat)) + settings["eps"]
+        terms.update(first_moment=m, second_moment=v, bias1=bias1, bias2=bias2, m_hat=m_hat, v_hat=v_hat,
+                     root=root, step=lr * m_hat / root)
+    else:
+        terms["step"] = lr * g
+    return {name: float(value) for name, value in terms.items()}
+
+
+def describe_update(optimizer, lr, settings, layer, j, k, w, grad, state, new_state, new_w, t, param="W"):
+    """An UpdatePreview of one parameter's update from the numbers before and after it (the
+    optimizer kernel's), with every intermediate of the rule."""
+    return UpdatePreview(param_symbol(layer, j, k, param), optimizer, float(w), float(lr), float(grad),
+                         regularisation_gradient(w, settings, param),
+                         {n: float(v) for n, v in state.items()}, {n: float(v) for n, v in new_state.items()},
+                         float(new_w), int(t), dict(settings),
+                         update_terms(optimizer, lr, settings, w, grad, state, t, param))
+
+
+def regularisation_cost(weights, l1, l2):
+    """The regularisation term added to the objective, apart from the data cost J (MATH.md):
+    λ₁·Σ|w| + (λ₂/2)·Σw² over every weight (not the biases). Returns a dict with l1, l2, the sums
+    sum_abs = Σ|w| and sum_squares = Σw², and cost, the whole term."""
+    sum_abs = float(sum(np.sum(np.abs(np.asarray(w, dtype=np.float64))) for w in weights))
+    sum_squares = float(sum(np.sum(np.square(np.asarray(w, dtype=np.float64))) for w in weights))
+    l1, l2 = float(l1), float(l2)
+    return {"l1": l1, "l2": l2, "sum_abs": sum_abs, "sum_squares": sum_squares,
+            "cost": l1 * sum_abs + 0.5 * l2 * sum_squares}
 
 
 def next_gradients(trainer):
@@ -427,10 +510,16 @@ def next_gradients(trainer):
     return net.backward(net._forward(X), Y)
 
 
+def parameter_index(net, layer, j, k, param="W"):
+    """Where one parameter sits in net.parameters (and in each row of the optimizer state)."""
+    return int(net.offsets[layer]) + (j * net.sizes[layer] + k if param == "W" else
+                                      net.sizes[layer + 1] * net.sizes[layer] + j)
+
+
 def update_preview(trainer, layer, j, k, grads=None, param="W"):
-    """The next update of one parameter: w, α, ∂J/∂w, the optimizer's state, the new w. `grads`
-    defaults to the gradients of the trainer's next mini-batch. The trainer is not changed: the
-    update runs in the optimizer kernel on copies."""
+    """The next update of one parameter: w, α, ∂J/∂w, the optimizer's state, each intermediate,
+    the new w. `grads` defaults to the gradients of the trainer's next mini-batch. The trainer is
+    not changed: the update runs in the optimizer kernel on copies."""
     from .trainer import Trainer
     if not isinstance(trainer, Trainer):
         raise ValueError(f"trainer must be an engine.Trainer, got {type(trainer).__name__}")
@@ -446,22 +535,9 @@ def update_preview(trainer, layer, j, k, grads=None, param="W"):
     state = np.array([net.flatten(arrays["weights"], arrays["biases"])
                       for arrays in trainer.optimizer_state().values()]).reshape(-1, net.n_params)
     new_theta, new_state, _ = trainer.preview_update(grads)
-    t = trainer.updates_done + 1
-    i = int(net.offsets[layer]) + (j * net.sizes[layer] + k if param == "W" else
-                                   net.sizes[layer + 1] * net.sizes[layer] + j)
-    w = float(theta[i])
-    reg = 0.0
-    if param == "W":
-        reg = trainer.l2 * w + trainer.l1 * float(np.sign(w))
+    i = parameter_index(net, layer, j, k, param)
     names = OPTIMIZER_STATE_NAMES[trainer.optimizer]
-    hyper = {"momentum": trainer.momentum, "nesterov": trainer.nesterov} if trainer.optimizer == "momentum" else \
-        {"rho": trainer.rho, "eps": trainer.eps} if trainer.optimizer == "rmsprop" else \
-        {"beta1": trainer.beta1, "beta2": trainer.beta2, "eps": trainer.eps} if trainer.optimizer == "adam" else {}
-    if trainer.l1:
-        hyper["l1"] = trainer.l1
-    if trainer.l2:
-        hyper["l2"] = trainer.l2
-    return UpdatePreview(param_symbol(layer, j, k, param), trainer.optimizer, w, trainer.lr, float(grad[i]), reg,
-                         {n: float(state[s, i]) for s, n in enumerate(names)},
-                         {n: float(new_state[s, i]) for s, n in enumerate(names)},
-                         float(new_theta[i]), t, hyper)
+    return describe_update(trainer.optimizer, trainer.lr, optimizer_settings(trainer), layer, j, k,
+                           theta[i], grad[i], {n: state[s, i] for s, n in enumerate(names)},
+                           {n: new_state[s, i] for s, n in enumerate(names)}, new_theta[i],
+                           trainer.updates_done + 1, param)
