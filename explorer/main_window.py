@@ -36,16 +36,21 @@ FRAME_MS = 16
 STATUS_TIP = "What the app is doing"
 OUTPUT_DOCK_WIDTH = 380     # the right-hand docks for 2-D data: a square boundary plot
 IMAGE_DOCK_WIDTH = 640      # for images: the test-image grid beside the probabilities of one image
+# Every shortcut of the window, in Qt's portable key names (a test checks none is missing).
 SHORTCUTS = [
     ("Space", "Play / pause training"),
-    ("→ (Right)", "One training step"),
+    ("Right", "One training step"),
+    ("N", "Next phase of the pass: forward, cost, backward, update"),
+    ("Shift+N", "Previous phase of the pass"),
     ("Ctrl+R", "Reset: new random weights, step 0"),
     ("Ctrl+N", "New session with the default settings"),
     ("Ctrl+O", "Open a saved session"),
     ("Ctrl+S", "Save the session: network, training progress, loss curve and data"),
+    ("Ctrl+I", "Import a CSV file as the data"),
     ("Ctrl+Shift+S", "Save a screenshot of the window"),
     ("Ctrl+Q", "Quit"),
 ]
+KEY_NAMES = {"Right": "→ (Right)"}
 
 
 def cache_plot_axes(root) -> None:
@@ -73,6 +78,7 @@ def image_set_named_by(path: str) -> str | None:
 class MainWindow(QMainWindow):
     snapshot_shown = Signal(object)                    # Snapshot, after every view drew it
     training_diverged = Signal(str)                    # the worker stopped a diverging run (GUI thread)
+    data_load_failed = Signal(str)                     # data could not be loaded: why (GUI thread)
     selection_changed = Signal(str, int, int, int)     # kind, layer, j, k
     state_changed = Signal(object)                     # the AppState the worker now runs with
 
@@ -334,7 +340,7 @@ class MainWindow(QMainWindow):
         f.addAction(self.screenshot_action)
         f.addSeparator()
         f.addAction(self.quit_action)
-        t = mb.addMenu("&Training")
+        t = self.training_menu = mb.addMenu("&Training")
         for a in (self.play_action, self.step_action, self.reset_action):
             t.addAction(a)
         v = mb.addMenu("&View")
@@ -351,7 +357,7 @@ class MainWindow(QMainWindow):
             group.addAction(a)
             a.triggered.connect(lambda _c=False, n=name: self.set_theme(n))
             self.theme_actions[name] = a
-        h = mb.addMenu("&Help")
+        h = self.help_menu = mb.addMenu("&Help")
         h.addAction("&Keyboard shortcuts", self._on_shortcuts_triggered)
         h.addAction("&About", self._on_about_triggered)
 
@@ -445,6 +451,7 @@ class MainWindow(QMainWindow):
         box.setModal(False)
         self.data_error_box = box
         box.open()
+        self.data_load_failed.emit(text)
 
     def _on_import_csv_triggered(self) -> None:
         from .dialogs.csv_import import import_csv
@@ -670,7 +677,7 @@ class MainWindow(QMainWindow):
         return max(IMAGE_DOCK_WIDTH, int(0.4 * self.width())) if self._image_data else OUTPUT_DOCK_WIDTH
 
     def _on_shortcuts_triggered(self) -> None:
-        rows = "".join(f"<tr><td><b>{k}</b></td><td>&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
+        rows = "".join(f"<tr><td><b>{KEY_NAMES.get(k, k)}</b></td><td>&nbsp;{v}</td></tr>" for k, v in SHORTCUTS)
         QMessageBox.information(self, "Keyboard shortcuts", f"<table>{rows}</table>")
 
     def _on_about_triggered(self) -> None:

@@ -11,7 +11,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QPen
-from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QMenu, QMessageBox, QPushButton, QVBoxLayout, QWidget
 
 from . import presets as preset_mod
 from .views.compare import ComparePanel
@@ -166,7 +166,11 @@ class PhasePanels:
         self.next_action = action("Next phase", "Compute the next phase of the pass (N)", "N", self.next_phase)
         self.prev_action = action("Previous phase", "Show the previous phase of this pass (Shift+N)", "Shift+N",
                                   self.previous_phase)
-        menu = window.menuBar().addMenu("&Lessons")
+        window.training_menu.addSeparator()
+        window.training_menu.addAction(self.next_action)
+        window.training_menu.addAction(self.prev_action)
+        menu = QMenu("&Lessons", window)
+        window.menuBar().insertMenu(window.help_menu.menuAction(), menu)     # Help stays last
         menu.setToolTipsVisible(True)
         self.lessons_menu = menu
         for p in self.presets:
@@ -189,6 +193,7 @@ class PhasePanels:
         window.selection_changed.connect(self._on_selection_changed)
         window.snapshot_shown.connect(self._on_snapshot_shown)
         window.training_diverged.connect(self._on_diverged)     # re-emitted in the GUI thread
+        window.data_load_failed.connect(self._on_data_error)
         window.add_view(self)
 
     # ----------------------------------------------------------------- commands
@@ -223,6 +228,8 @@ class PhasePanels:
         self.restore_button.setVisible(False)
         self.last_good = None
         self.post("preset", preset)
+        # a lesson plays at the speed it is meant to be watched at (as fast as possible unless it says)
+        self.window.controls.speed.setCurrentText(preset.hints.get("speed", "max"))
         self._compare_with(preset.hints.get("compare"))
         select = preset.hints.get("select")
         if select:
@@ -250,10 +257,25 @@ class PhasePanels:
         self.window.post("compare", None, "")
 
     def _on_diverged(self, text: str) -> None:
+        if self.last_good is not None:
+            step, loss = self.last_good[3], self.last_good[4]
+            back = (f"or press <b>Restore last good weights</b> to go back to those of step {step:,} "
+                    f"(training loss {loss:.4g}), before it went wrong.")
+        else:
+            back = "or press Reset for new weights."
         self.explanation.setText(f"<b style='color:#d93025;'>Training diverged.</b> {text}<br>"
-                                 "Lower the learning rate, or put back the weights from before it went wrong.")
+                                 f"Lower the learning rate, {back}")
         self.lesson_dock.setVisible(True)
         self.restore_button.setVisible(self.last_good is not None)
+
+    def _on_data_error(self, text: str) -> None:
+        """The open lesson's data could not be loaded: its explanation must not describe a network
+        that is not there."""
+        if self.preset is not None and self.preset.state.dataset != self.window.state.dataset:
+            first = (text.splitlines() or [""])[0]
+            self.explanation.setText(f"<b style='color:#d93025;'>Could not open “{self.preset.title}”.</b> "
+                                     f"{first}<br>The network and data on screen are the ones from before.")
+            self.preset = None
 
     def restore_last_good(self) -> None:
         if self.last_good is not None:
@@ -277,7 +299,8 @@ class PhasePanels:
         if w_ok and (self.last_good is None or self.last_good[2] != snap.arch_version
                      or snap.train_loss <= 1e6):
             # a snapshot's arrays are read-only copies: keeping them needs no copy
-            self.last_good = (list(snap.weights), list(snap.biases), snap.arch_version)
+            self.last_good = (list(snap.weights), list(snap.biases), snap.arch_version, snap.step,
+                              float(snap.train_loss))
 
     def _on_snapshot_shown(self, snap) -> None:
         v = self.view

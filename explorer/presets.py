@@ -5,7 +5,9 @@ settings (an AppState), and optionally hand-set weights and hand-placed data poi
      "state": {"dataset": "plane", "features": ["x1"], "hidden": [], ...},
      "weights": [[[0.5]]], "biases": [[0.0]],                       # optional, per layer
      "data": {"points": [[x...], [y...]], "targets": [...]},        # optional, replaces the dataset
-     "phase_walk": true}                                             # optional hints for the app
+     "order": 1, "select": ["weight", 0, 0, 0], "speed": "10/s",     # optional hints for the app: menu place,
+     "compare": "deep-relu", "show": "gradient_norms"}               # selected weight, Play speed, a run to train
+                                                                     # beside it, a panel to open
 
 A broken file gives a PresetError (a ValueError) that says which file and what is wrong.
 """
@@ -107,6 +109,13 @@ def parse_preset(data, where: str = "preset") -> Preset:
             raise PresetError(f"{where}: data needs points [[x...], [y...]] and targets [...]") from None
         if pts.ndim != 2 or pts.shape[0] != 2 or targets.shape != (pts.shape[1],) or pts.shape[1] < 1:
             raise PresetError(f"{where}: data points must be 2 rows of m numbers with m targets")
+    speed = data.get("speed")
+    if speed is not None:
+        from .worker import SPEEDS
+        if speed not in SPEEDS:
+            raise PresetError(f"{where}: speed must be one of {', '.join(SPEEDS)}, got {speed!r}")
+    if "order" in data and (isinstance(data["order"], bool) or not isinstance(data["order"], int)):
+        raise PresetError(f"{where}: order must be a whole number (its place in the Lessons menu)")
     preset = Preset(data["name"], data["title"], data["explanation"], state, weights, biases, points,
                     hints={k: v for k, v in data.items() if k not in REQUIRED + TOP_LEVEL_SETTINGS + ("weights", "biases", "data")})
     if points is not None:
@@ -145,13 +154,15 @@ def load_preset_file(path) -> Preset:
 
 
 def load_all(directory: Path | None = None) -> tuple[list[Preset], list[str]]:
-    """Every preset in the folder, and an error message for each file that could not be used."""
+    """Every preset in the folder, in teaching order (each file's "order", then its name), and an
+    error message for each file that could not be used."""
     presets, errors = [], []
     for path in preset_files(directory):
         try:
             presets.append(load_preset_file(path))
         except PresetError as exc:
             errors.append(str(exc))
+    presets.sort(key=lambda p: (p.hints.get("order", len(presets) + 1000), p.name))
     return presets, errors
 
 

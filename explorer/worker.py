@@ -849,8 +849,11 @@ class TrainingWorker(QObject):
         self._playing = False
         self._steps_per_second = 0.0
         step = getattr(exc, "step", self.trainer.steps)
-        msg = (f"Training diverged at step {step:,} (the cost or a weight became infinite); "
-               f"paused with the last good weights. Try a smaller learning rate.")
+        largest = max(float(np.max(np.abs(w))) for w in self.trainer.net.weights)
+        msg = (f"Training diverged at step {step:,}: its cost or a weight became infinite, so it paused before "
+               f"that step's update, with the weights it started from (largest |w| {largest:.3g}). "
+               f"Try a smaller learning rate, or restore the last good weights.")
+        self._last_result = None            # its ∂J/∂w may be from steps ago (the failing step came in a chunk)
         self._mark("diverged")
         self.diverged.emit(msg)             # the window shows it as an error in the status bar
 

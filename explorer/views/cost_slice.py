@@ -117,13 +117,18 @@ class CostSliceView(QWidget):
             return
         self.stack.setCurrentIndex(0)
         self.plot.setLabel("bottom", sym)
-        self.curve.setData(s.values, s.costs)
-        half = 0.35 * (s.values[-1] - s.values[0])
-        xs = np.array([s.w - half, s.w + half])
-        self.tangent.setData(xs, s.cost + s.slope * (xs - s.w))
-        self.current.setData([s.w], [s.cost])
-        self.next_point.setData([s.new_w], [s.new_cost])
-        self.step_line.setData([s.w, s.new_w], [s.cost, s.cost + s.slope * (s.new_w - s.w)])
+        finite = np.isfinite(s.costs)       # a diverged network's cost overflows along part of the line
+        self.curve.setData(s.values[finite], s.costs[finite])
+        if np.all(np.isfinite([s.w, s.cost, s.slope, s.new_w, s.new_cost])):
+            half = 0.35 * (s.values[-1] - s.values[0])
+            xs = np.array([s.w - half, s.w + half])
+            self.tangent.setData(xs, s.cost + s.slope * (xs - s.w))
+            self.current.setData([s.w], [s.cost])
+            self.next_point.setData([s.new_w], [s.new_cost])
+            self.step_line.setData([s.w, s.new_w], [s.cost, s.cost + s.slope * (s.new_w - s.w)])
+        else:
+            for item in (self.tangent, self.step_line, self.current, self.next_point):
+                item.setData([], [])
         self.caption.setText(f"J along {sym} on {view.batch_source} (everything else fixed): at w = {num(s.w)}, "
                              f"J = {num(s.cost, 6)}, "
                              f"slope ∂J/∂w = {num(s.slope)}; the update moves w to {num(s.new_w)} "

@@ -395,3 +395,15 @@ def test_training_right_after_a_phase_command_updates_the_phase_view():
     worker._apply(("train", 12))
     worker._publish(force=True)
     assert worker.inspector.latest().step == 12
+
+
+def test_the_shortcuts_dialog_lists_every_shortcut_and_phases_are_in_the_training_menu(window):
+    from PySide6.QtGui import QAction, QKeySequence
+
+    from explorer.main_window import SHORTCUTS
+    listed = {key for key, _ in SHORTCUTS}
+    keys = {a.shortcut().toString(QKeySequence.PortableText) for a in window.findChildren(QAction)}
+    assert keys - {""} <= listed
+    assert {"N", "Shift+N", "Ctrl+I"} <= listed
+    training = [a.text() for a in window.training_menu.actions()]
+    assert "Next phase" in training and "Previous phase" in training

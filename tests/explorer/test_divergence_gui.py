@@ -1,5 +1,9 @@
 """Training that diverges stops, says so, keeps finite weights, and offers the last good ones back."""
 import numpy as np
+import pytest
+
+# the views draw a diverged network's huge and infinite values without numeric warnings
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
 
 def test_diverging_lesson_stops_says_so_and_restores_the_last_good_weights(window, qtbot):
@@ -12,6 +16,11 @@ def test_diverging_lesson_stops_says_so_and_restores_the_last_good_weights(windo
     qtbot.waitUntil(lambda: "diverged" in window.last_message, timeout=30_000)
     qtbot.waitUntil(lambda: not window.snapshot.playing, timeout=10_000)
     assert "last good weights" in window.last_message and "smaller learning rate" in window.last_message
+    assert window.controls.speed.currentText() == "10/s"                  # the lesson is watched step by step
+    assert len(window.snapshot.history_steps) > 3                         # so the cost is seen growing
+    assert window.snapshot.grad_weights == ()                             # no ∂J/∂w of an earlier step
+    explained = pp.explanation.text()
+    assert f"step {pp.last_good[3]:,}" in explained and "Restore last good weights" in explained
     assert "color: #d93025" in window.status_label.styleSheet()            # said as an error
     net = window.worker.trainer.net
     assert all(np.all(np.isfinite(w)) for w in net.weights)                # no NaN was kept

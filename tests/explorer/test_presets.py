@@ -90,8 +90,35 @@ def test_broken_files_give_clear_messages(tmp_path):
     badstate.write_text(json.dumps({"name": "x", "title": "t", "explanation": "e", "state": {"lr": -1}}))
     with pytest.raises(PresetError, match="state.json: bad settings: learning rate"):
         load_preset_file(badstate)
+    fast = tmp_path / "fast.json"
+    fast.write_text(json.dumps({"name": "x", "title": "t", "explanation": "e", "state": {}, "speed": "fast"}))
+    with pytest.raises(PresetError, match="fast.json: speed must be one of max, 1000/s"):
+        load_preset_file(fast)
     presets, errors = load_all(tmp_path)
-    assert presets == [] and len(errors) == 4 and len(preset_files(tmp_path)) == 4
+    assert presets == [] and len(errors) == 5 and len(preset_files(tmp_path)) == 5
+
+
+def test_lessons_come_in_teaching_order_before_help(window):
+    presets, _ = load_all()
+    names = [p.name for p in presets]
+    assert names[:4] == ["single-neuron", "binary-classifier", "zero-init", "diverging-lr"]
+    assert names.index("deep-relu") == names.index("all-linear-deep") + 1
+    menus = [a.text() for a in window.menuBar().actions()]
+    assert menus[-2:] == ["&Lessons", "&Help"]
+    lessons = window.phase_panels.lessons_menu.actions()
+    assert [a.text() for a in lessons[:len(presets)]] == [p.title for p in presets]
+
+
+def test_a_lesson_that_cannot_load_its_data_says_so_instead_of_describing_it(window, qtbot, tmp_path):
+    from explorer.presets import parse_preset
+    lesson = parse_preset({"name": "mnist-here", "title": "MNIST from an empty folder", "explanation": "784-512-10.",
+                           "state": {"dataset": "mnist", "hidden": [16], "activations": ["relu"],
+                                     "output": "softmax", "loss": "cce", "data_dir": str(tmp_path)}})
+    window.phase_panels.open_preset(lesson)
+    qtbot.waitUntil(lambda: "Could not open" in window.phase_panels.explanation.text(), timeout=20_000)
+    assert "MNIST from an empty folder" in window.phase_panels.explanation.text()
+    assert "from before" in window.phase_panels.explanation.text()
+    assert window.snapshot.sizes[0] == 2                      # the playground network stays
 
 
 def test_file_open_preset_opens_a_lesson_with_its_own_weights_and_data(window, qtbot):
