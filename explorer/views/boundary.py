@@ -56,6 +56,23 @@ class BoundaryView(QWidget):
         self.plot.addItem(self.train_points)
         self.plot.addItem(self.test_points)
         lay.addWidget(self.plot, 1)
+        # one input feature and a regression target: the network is a function of one variable,
+        # drawn as a line through the points at their targets (a plane would put every point on y = 0)
+        self.function_plot = pg.PlotWidget()
+        self.function_plot.setMenuEnabled(False)
+        self.function_plot.setMouseEnabled(False, False)
+        self.function_plot.hideButtons()
+        self.function_plot.showGrid(x=True, y=True, alpha=0.2)
+        self.function_plot.setLabel("left", "target y, prediction ŷ")
+        self.function_plot.setToolTip("The network's prediction ŷ for each value of its one input (line); "
+                                      "dots are the data at their targets (white rims: training, dark rims: test)")
+        self.prediction = self.function_plot.plot([], [], pen=pg.mkPen("#0877bd", width=2))
+        self.function_train = pg.ScatterPlotItem(size=8, pxMode=True, brush=pg.mkBrush("#f59322"))
+        self.function_test = pg.ScatterPlotItem(size=8, pxMode=True, brush=pg.mkBrush("#f5c289"))
+        self.function_plot.addItem(self.function_train)
+        self.function_plot.addItem(self.function_test)
+        self.function_plot.hide()
+        lay.addWidget(self.function_plot, 1)
         row = QHBoxLayout()
         self.show_test = QCheckBox("Show test data")
         self.show_test.setToolTip("Also draw the test points (dark rims)")
@@ -78,6 +95,7 @@ class BoundaryView(QWidget):
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
         style_plot(self.plot, theme)
+        style_plot(self.function_plot, theme)
         self._lut = theme.diverging_lut()
         # the plane is drawn paler than the points, so a point on its own class's side stays visible
         mid = np.array(theme.mid, np.float32)
@@ -142,9 +160,51 @@ class BoundaryView(QWidget):
             # the playground's x1 and x2 share a unit; two table columns need not (income, age)
             self.plot.setAspectLocked(axes is None)
 
+    @staticmethod
+    def _function_input(snap: Snapshot):
+        """0 or 1 (x1 or x2) when the network has that one playground input and a regression
+        target, else None."""
+        if snap.kind != "regression" or snap.grid_output is None or snap.points_train is None:
+            return None
+        return {("x1",): 0, ("x2",): 1}.get(tuple(snap.features))
+
+    def _show_function(self, snap: Snapshot, axis: int) -> None:
+        """ŷ against the one input, from the grid the worker evaluated (constant along the other axis)."""
+        if not self.function_plot.isVisible():
+            self.plot.hide()
+            self.empty.hide()
+            self.note.hide()
+            self.discretize.hide()
+            self.show_test.setVisible(not self.options_hidden)
+            self.function_plot.show()
+        out = snap.grid_output[0]
+        xs, ys = (snap.grid_xs, out[0, :]) if axis == 0 else (snap.grid_ys, out[:, 0])
+        self.prediction.setData(np.asarray(xs), np.asarray(ys))
+        name = snap.features[0]
+        self.function_plot.setLabel("bottom", name)
+        self.function_train.setData(snap.points_train[axis], snap.labels_train,
+                                    pen=pg.mkPen(self.theme.train_edge, width=1))
+        if snap.points_test is not None and self.show_test.isChecked():
+            self.function_test.setData(snap.points_test[axis], snap.labels_test,
+                                       pen=pg.mkPen(self.theme.test_edge, width=1.2))
+        else:
+            self.function_test.setData([], [])
+        self.legend.setText(f"line: the network's ŷ({name}) · dots: the targets")
+        self.legend.setVisible(True)
+
     def update_snapshot(self, snap: Snapshot) -> None:
         if snap is None:
             return
+        axis = self._function_input(snap)
+        if axis is not None:
+            self._snap = snap
+            self._show_function(snap, axis)
+            self.frames += 1
+            return
+        if self.function_plot.isVisible():
+            self.function_plot.hide()
+            self._snap = None                 # the plane's widgets are shown again below
+            self._data_version = None
         if snap.grid_output is None or snap.extent is None:
             self._snap = snap
             self._show_plane(False, snap)

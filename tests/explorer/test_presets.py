@@ -131,3 +131,21 @@ def test_file_open_preset_opens_a_lesson_with_its_own_weights_and_data(window, q
     assert "One linear neuron" in window.phase_panels.explanation.text()
     window.load_preset("spiral")                        # a built-in preset is settings only
     qtbot.waitUntil(lambda: window.state.dataset == "spiral", timeout=10_000)
+
+
+def test_one_input_regression_is_drawn_as_a_line_through_the_targets(window, qtbot):
+    pp = window.phase_panels
+    lesson = next(p for p in pp.presets if p.name == "single-neuron")
+    pp.open_preset(lesson)
+    qtbot.waitUntil(lambda: window.snapshot.sizes == (1, 1) and window.boundary.function_plot.isVisible(),
+                    timeout=20_000)
+    view = window.boundary
+    assert not view.plot.isVisible()
+    xs, ys = view.prediction.getData()
+    net = window.worker.trainer.net
+    assert np.allclose(ys, net.predict(np.asarray(xs)[None, :])[0])         # ŷ = W·x + B, W = 0.5
+    assert np.allclose(ys, 0.5 * np.asarray(xs))
+    px, py = view.function_train.getData()
+    assert sorted(zip(px, py)) == [(1, 2), (2, 4), (3, 5), (4, 8)]           # the points at their targets
+    window.post("data", {"dataset": "circle", "features": ("x1", "x2")})   # a plane again
+    qtbot.waitUntil(lambda: view.plot.isVisible() and not view.function_plot.isVisible(), timeout=20_000)
