@@ -444,7 +444,8 @@ def regularisation_gradient(w, settings, param="W"):
 
 def update_terms(optimizer, lr, settings, w, grad, state, t, param="W"):
     """Each intermediate of one parameter's update, in the order the rule computes them, as the
-    optimizer kernels do (engine.kernels): g = ∂J/∂w + regularisation, then
+    optimizer kernels do (engine.kernels): for a weight, l2_part = λ₂·w and l1_part = λ₁·sign(w)
+    when those are on; g = ∂J/∂w + l2_part + l1_part (∂J/∂b for a bias), then
 
     * sgd: step = α·g
     * momentum: velocity = μ·v + g; direction = velocity (or g + μ·velocity with Nesterov);
@@ -456,8 +457,14 @@ def update_terms(optimizer, lr, settings, w, grad, state, t, param="W"):
 
     and the new value is w − step. `state` holds the state before the update, by the names of
     Trainer.optimizer_state()."""
+    terms = {}
+    if param == "W":
+        if settings.get("l2"):
+            terms["l2_part"] = settings["l2"] * w
+        if settings.get("l1"):
+            terms["l1_part"] = settings["l1"] * np.sign(w)
     g = float(grad) + regularisation_gradient(w, settings, param)
-    terms = {"g": g}
+    terms["g"] = g
     if optimizer == "momentum":
         mu = settings["momentum"]
         velocity = mu * state["velocity"] + g
@@ -495,12 +502,13 @@ def describe_update(optimizer, lr, settings, layer, j, k, w, grad, state, new_st
 def regularisation_cost(weights, l1, l2):
     """The regularisation term added to the objective, apart from the data cost J (MATH.md):
     λ₁·Σ|w| + (λ₂/2)·Σw² over every weight (not the biases). Returns a dict with l1, l2, the sums
-    sum_abs = Σ|w| and sum_squares = Σw², and cost, the whole term."""
+    sum_abs = Σ|w| and sum_squares = Σw², their terms l1_cost and l2_cost, and cost, the whole term."""
     sum_abs = float(sum(np.sum(np.abs(np.asarray(w, dtype=np.float64))) for w in weights))
     sum_squares = float(sum(np.sum(np.square(np.asarray(w, dtype=np.float64))) for w in weights))
     l1, l2 = float(l1), float(l2)
-    return {"l1": l1, "l2": l2, "sum_abs": sum_abs, "sum_squares": sum_squares,
-            "cost": l1 * sum_abs + 0.5 * l2 * sum_squares}
+    l1_cost, l2_cost = l1 * sum_abs, 0.5 * l2 * sum_squares
+    return {"l1": l1, "l2": l2, "sum_abs": sum_abs, "sum_squares": sum_squares, "l1_cost": l1_cost,
+            "l2_cost": l2_cost, "cost": l1_cost + l2_cost}
 
 
 def next_gradients(trainer):

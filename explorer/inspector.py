@@ -78,6 +78,8 @@ class InspectView:
     activations: tuple
     loss: str
     optimizer: str
+    settings: dict              # engine.inspect.optimizer_settings: the optimizer's hyperparameters, l1, l2
+    lr: float
     plan: tuple                 # phase_plan(L)
     phase: PhaseInfo | None     # None when no pass is in progress
     furthest: int               # index of the furthest phase computed in this pass (-1: none)
@@ -88,6 +90,7 @@ class InspectView:
     chain: object = None        # engine.inspect.ChainRule
     fd: object = None           # engine.inspect.FiniteDifference
     update: object = None       # engine.inspect.UpdatePreview
+    update_applied: bool = False  # the update shown is the one this pass applied (else the next one)
     slice: SliceInfo | None = None
     second: tuple | None = None
     second_value: float | None = None
@@ -128,6 +131,7 @@ class Inspector:
         self._pass_words = "this pass's mini-batch"
         self._index = -1
         self._key = None
+        self._update_record = None     # (optimizer, settings, lr, state before, state after, t) of this pass's update
 
     def _key_of(self, worker):
         tr = worker.trainer
@@ -167,7 +171,7 @@ class Inspector:
                 kind, layer, j, k = args
                 self.selection = (kind, int(layer), int(j), int(k)) if kind in ("weight", "bias") else None
             elif name == "sample":
-                self.sample = max(0, int(args[0]))
+                self._choose_sample(worker, args[0])
             elif name == "second":
                 self.second = None if not args or args[0] is None else tuple(int(a) for a in args[:3])
             elif name == "refresh":
@@ -251,8 +255,22 @@ class Inspector:
     def _steps_left_in_epoch(tr) -> int:
         return -(-(tr.m_train - tr.samples_in_epoch) // tr.batch_size)
 
+    def _choose_sample(self, worker, sample) -> None:
+        """The sample (0-based column of the batch) whose chain rule is shown."""
+        m = self._batch_for_chain(worker)[1].shape[1]
+        if isinstance(sample, bool) or not isinstance(sample, (int, np.integer)) or not 0 <= sample < m:
+            shown = sample + 1 if isinstance(sample, (int, np.integer)) and not isinstance(sample, bool) else sample
+            raise ValueError(f"sample {shown} refused: the batch has {m} sample{'s' if m != 1 else ''}, "
+                             f"choose 1 to {m}")
+        self.sample = int(sample)
+
     def _pull(self, worker, first=False) -> bool:
         from engine import TrainingDiverged
+        from engine import inspect
+        tr = worker.trainer
+        before = None
+        if len(self._phases) == len(phase_plan(tr.net.n_layers)) - 1:        # the update comes next
+            before = (tr.optimizer, inspect.optimizer_settings(tr), tr.lr, _state_copy(tr), tr.updates_done + 1)
         try:
             phase = next(self._gen)
         except StopIteration:
@@ -273,6 +291,10 @@ class Inspector:
                 arrays[key] = tuple(_frozen(v) for v in value)
             else:
                 arrays[key] = _frozen(value)
+        if phase.kind == "cost":
+            arrays["regularisation"] = inspect.regularisation_cost(tr.net.weights, tr.l1, tr.l2)
+        if phase.kind == "update" and before is not None:
+            self._update_record = before[:4] + (_state_copy(tr), before[4])
         self._phases.append(PhaseInfo(phase.kind, phase.layer, phase.label, idx, arrays))
         self._index = idx
         if phase.kind == "update":
@@ -341,6 +363,7 @@ class Inspector:
         phase = self._phases[self._index] if 0 <= self._index < len(self._phases) else None
         L = net.n_layers
         chain = fd = upd = sl = surface = norms = None
+        applied = False
         second_value = None
         idx = None
         words = ""
@@ -371,8 +394,8 @@ class Inspector:
                 if w_net is net:
                     upd = inspect.update_preview(tr, l, j, k, grads=grads, param=param)
                 else:
-                    upd = self._applied_update(tr, phase_update=self._raw[-1], l=l, j=j, k=k, param=param,
-                                               chain=chain)
+                    upd = self._applied_update(self._raw[-1], l, j, k, param, chain)
+                    applied = True
                 w = chain.value
                 span = max(1.0, 2.0 * abs(w), 3.0 * abs(upd.new_w - w))
                 values = np.linspace(w - span, w + span, SLICE_POINTS)
@@ -396,26 +419,35 @@ class Inspector:
         view = InspectView(
             serial=self._serial, step=int(tr.steps), granularity=self.granularity,
             sizes=tuple(net.sizes), activations=tuple(net.activations), loss=net.loss_name,
-            optimizer=tr.optimizer, plan=tuple(phase_plan(L)), phase=phase, furthest=len(self._phases) - 1,
+            optimizer=tr.optimizer, settings=inspect.optimizer_settings(tr), lr=float(tr.lr),
+            plan=tuple(phase_plan(L)), phase=phase, furthest=len(self._phases) - 1,
             batch_indices=_frozen(idx) if idx is not None else None, batch_source=words,
-            selection=selection, sample=sample, chain=chain, fd=fd, update=upd, slice=sl,
+            selection=selection, sample=sample, chain=chain, fd=fd, update=upd,
+            update_applied=applied, slice=sl,
             second=second, second_value=second_value, surface=surface,
             gradient_norms=_frozen(norms) if norms is not None else None, error=error)
         with self._lock:
             self._latest = view
 
-    @staticmethod
-    def _applied_update(tr, phase_update, l, j, k, param, chain):
-        """The update already applied in this pass, as an UpdatePreview of what happened."""
-        from engine.inspect import UpdatePreview
+    def _applied_update(self, phase_update, l, j, k, param, chain):
+        """The update already applied in this pass, with the state and settings it was made with."""
+        from engine import inspect
         a = phase_update.arrays
-        old = (a["old_weights"] if param == "W" else a["old_biases"])[l][j, k]
-        new = (a["weights"] if param == "W" else a["biases"])[l][j, k]
-        state = {name: float(v["weights" if param == "W" else "biases"][l][j, k])
-                 for name, v in tr.optimizer_state().items()}
-        reg = (tr.l2 * old + tr.l1 * float(np.sign(old))) if param == "W" else 0.0
-        return UpdatePreview(chain.symbol, tr.optimizer, float(old), tr.lr, chain.engine_value, reg, {}, state,
-                             float(new), int(getattr(tr, "_t", tr.steps)), {"applied": True})
+        which = "weights" if param == "W" else "biases"
+        old = a["old_" + which][l][j, k]
+        new = a[which][l][j, k]
+        if self._update_record is None:
+            raise ValueError("the optimizer state of this update was not recorded")
+        optimizer, settings, lr, before, after, t = self._update_record
+        return inspect.describe_update(optimizer, lr, settings, l, j, k, old, chain.engine_value,
+                                       {n: v[which][l][j, k] for n, v in before.items()},
+                                       {n: v[which][l][j, k] for n, v in after.items()}, new, t, param)
+
+
+def _state_copy(tr) -> dict:
+    """A copy of the optimizer's state: name -> {"weights": [...], "biases": [...]}."""
+    return {name: {part: [a.copy() for a in arrays[part]] for part in ("weights", "biases")}
+            for name, arrays in tr.optimizer_state().items()}
 
 
 def is_finite_view(view: InspectView) -> bool:

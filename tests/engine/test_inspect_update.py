@@ -28,8 +28,10 @@ def test_the_terms_of_the_rule_lead_from_the_old_weight_to_the_kernels_new_weigh
             assert g == pytest.approx(p.grad + p.reg_grad, rel=1e-14, abs=1e-300)
             if param == "W" and reg.get("l2"):
                 assert p.reg_grad == pytest.approx(reg["l2"] * p.w, rel=1e-14)
+                assert p.terms["l2_part"] == p.reg_grad
             if param == "W" and reg.get("l1"):
                 assert p.reg_grad == pytest.approx(reg["l1"] * np.sign(p.w), rel=1e-14)
+                assert p.terms["l1_part"] == p.reg_grad
             if param == "b":
                 assert p.reg_grad == 0.0
             assert p.w - p.terms["step"] == pytest.approx(p.new_w, rel=1e-12, abs=1e-15)
@@ -68,3 +70,6 @@ def test_regularisation_cost_is_a_separate_term_over_the_weights_only():
     assert r["sum_abs"] == pytest.approx(6.5)
     assert r["cost"] == pytest.approx(0.2 * 6.5)
     assert inspect.regularisation_cost(weights, 0.0, 0.0)["cost"] == 0.0
+    r = inspect.regularisation_cost(weights, l1=0.2, l2=0.1)
+    assert (r["l1_cost"], r["l2_cost"]) == pytest.approx((1.3, 0.7125))
+    assert r["cost"] == pytest.approx(1.3 + 0.7125)
