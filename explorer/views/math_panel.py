@@ -9,18 +9,30 @@ from __future__ import annotations
 
 import html
 import math
+import re
 
 import numpy as np
-from PySide6.QtWidgets import QTextBrowser, QVBoxLayout, QWidget
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme
+from .number_box import WholeNumberBox
 
 MAX_ROWS = 6
 MAX_COLS = 8
 SUP = str.maketrans("0123456789-", "⁰¹²³⁴⁵⁶⁷⁸⁹⁻")
 SUB = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-OPT_STATE = {"velocity": "v (velocity)", "mean_square": "s (mean square)",
-             "first_moment": "m (first moment)", "second_moment": "v (second moment)"}
+OPT_STATE = {"velocity": "velocity", "mean_square": "running mean of g²",
+             "first_moment": "running mean of g", "second_moment": "running mean of g²"}
+STATE_SYMBOLS = {"velocity": "v", "mean_square": "s", "first_moment": "m", "second_moment": "v"}
+OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "momentum", "rmsprop": "RMSprop", "adam": "Adam"}
+ERROR_COLOUR = "#d93025"
+ONE_LINE = 56             # characters of an update step that fit on one line of a narrow panel
+SAMPLE_TIP = "The sample of the batch (1 to its size) whose chain rule is shown, factor by factor"
+
+
+def html_to_text(text: str) -> str:
+    return re.sub(r"<[^>]+>", "", text)
 
 
 def sup(n) -> str:
@@ -38,8 +50,17 @@ def num(v, digits: int = 4) -> str:
     if 1e-3 <= a < 1e5:
         s = f"{v:.{digits}g}"
     else:
-        s = f"{v:.{digits - 1}e}".replace("e-0", "e-").replace("e+0", "e")
+        mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
+        if "." in mantissa:
+            mantissa = mantissa.rstrip("0").rstrip(".")
+        s = f"{mantissa}e{int(exponent)}"
     return s.replace("-", "−")
+
+
+def operand(v, digits: int = 4) -> str:
+    """A number after an operator: negative ones in brackets, 0.5 − 0.02·(−21)."""
+    text = num(v, digits)
+    return f"({text})" if text.startswith("−") else text
 
 
 def _cell_colour(v: float, scale: float, theme: Theme) -> str:
@@ -62,13 +83,14 @@ def shape_text(a) -> str:
 
 
 def matrix_html(a, name: str = "", theme: Theme = LIGHT, max_rows: int = MAX_ROWS,
-                max_cols: int = MAX_COLS) -> str:
-    """A matrix as a table: right-aligned numbers, a colour scale, '…' where cut, shape below."""
+                max_cols: int = MAX_COLS, column: bool = False) -> str:
+    """A matrix as a table: right-aligned numbers, a colour scale, '…' where cut, shape below.
+    A vector (1-D array) is drawn as a row, 1×n, or with column=True as a column, n×1."""
     a = np.asarray(a, dtype=np.float64)
     if a.ndim == 0:
         return f"<b>{num(a)}</b>"
     if a.ndim == 1:
-        a = a[:, None]
+        a = a[:, None] if column else a[None, :]
     n, m = a.shape
     finite = a[np.isfinite(a)]
     scale = float(np.max(np.abs(finite))) if finite.size else 0.0
@@ -106,8 +128,45 @@ def equation_row(items, theme: Theme = LIGHT) -> str:
     return "<table cellspacing='2'><tr>" + "".join(cells) + "</tr></table>"
 
 
-def phase_title(kind: str, layer, L: int, activation: str = "", loss: str = "") -> str:
-    """The equation of one phase in MATH.md's symbols."""
+def _regularisation_symbols(settings) -> list[tuple[str, str, str, str]]:
+    """For each of L1, L2 that is on: (its rate's name in the settings, its symbol, its gradient,
+    its cost); the part of the gradient is named rate + "_part" in UpdatePreview.terms."""
+    settings = settings or {}
+    both = bool(settings.get("l1")) and bool(settings.get("l2"))
+    out = []
+    if settings.get("l1"):
+        lam = "λ₁" if both else "λ"
+        out.append(("l1", lam, f"{lam}·sign(w)", f"{lam}·Σ|w|"))
+    if settings.get("l2"):
+        lam = "λ₂" if both else "λ"
+        out.append(("l2", lam, f"{lam}w", f"({lam}/2)·Σw²"))
+    return out
+
+
+def update_rule(optimizer: str, settings=None) -> list[str]:
+    """The update rule of the optimizer as MATH.md writes it, one line per equation."""
+    settings = settings or {}
+    reg = _regularisation_symbols(settings)
+    if optimizer == "sgd" and not reg:
+        return ["w ← w − α·∂J/∂w (every weight and bias)"]
+    lines = ["g = ∂J/∂w" + "".join(f" + {grad}" for _, _, grad, _ in reg) +
+            (" (weights; g = ∂J/∂b for biases)" if reg else " (every weight and bias)")]
+    if optimizer == "momentum":
+        lines.append("v ← μ·v + g")
+        lines.append("w ← w − α·(g + μ·v) (Nesterov)" if settings.get("nesterov") else "w ← w − α·v")
+    elif optimizer == "rmsprop":
+        lines += ["s ← ρ·s + (1 − ρ)·g²", "w ← w − α·g / (√s + ε)"]
+    elif optimizer == "adam":
+        lines += ["m ← β₁·m + (1 − β₁)·g", "v ← β₂·v + (1 − β₂)·g²",
+                  "m̂ = m / (1 − β₁ᵗ), v̂ = v / (1 − β₂ᵗ)", "w ← w − α·m̂ / (√v̂ + ε)"]
+    else:
+        lines.append("w ← w − α·g")
+    return lines
+
+
+def phase_title(kind: str, layer, L: int, activation: str = "", loss: str = "", optimizer: str = "sgd",
+                settings=None) -> str:
+    """The equation of one phase in MATH.md's symbols (the update's rule: one line per equation)."""
     if kind == "affine":
         return f"Z{sup(layer)} = W{sup(layer)}·A{sup(layer - 1)} + b{sup(layer)}"
     if kind == "activation":
@@ -116,7 +175,7 @@ def phase_title(kind: str, layer, L: int, activation: str = "", loss: str = "") 
         return f"J = {loss}(A{sup(L)}, Y)"
     if kind == "backward":
         return f"dW{sup(layer)} = (1/m)·dZ{sup(layer)}·(A{sup(layer - 1)})ᵀ,  db{sup(layer)} = (1/m)·Σ dZ{sup(layer)}"
-    return "w ← w − α·∂J/∂w  (every weight and bias)"
+    return "\n".join(update_rule(optimizer, settings))
 
 
 def short_phase(kind: str, layer) -> str:
@@ -133,7 +192,13 @@ def short_phase(kind: str, layer) -> str:
 
 
 class MathPanel(QWidget):
-    """Shows an InspectView: phase equation, chain rule of the selection, finite difference, update."""
+    """Shows an InspectView: phase equation, chain rule of the selection, finite difference, update.
+
+    ``sample_requested(s)`` asks for the chain rule of sample s (0-based column of the batch);
+    ``refused(message)`` says why a typed sample number was not taken."""
+
+    sample_requested = Signal(int)
+    refused = Signal(str)
 
     def __init__(self, parent=None, theme: Theme = LIGHT):
         super().__init__(parent)
@@ -143,8 +208,26 @@ class MathPanel(QWidget):
         self.browser.setOpenLinks(False)
         self.browser.setToolTip("The maths of the current phase with the real numbers; select a weight on the "
                                 "graph to see its chain rule, a finite-difference check and its update")
+        self.sample_box = WholeNumberBox()
+        self.sample_box.setRange(1, 1)
+        self.sample_box.setKeyboardTracking(False)
+        self.sample_box.setToolTip(SAMPLE_TIP)
+        self.sample_box.valueChanged.connect(self._on_sample_changed)
+        self.sample_box.out_of_range.connect(self._on_sample_refused)
+        self.sample_of = QLabel("of 1")
+        self.sample_message = QLabel("")
+        self.sample_message.setWordWrap(True)
+        self.sample_message.setVisible(False)
+        row = QHBoxLayout()
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(QLabel("Chain rule on sample"))
+        row.addWidget(self.sample_box)
+        row.addWidget(self.sample_of)
+        row.addStretch(1)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(2, 2, 2, 2)
+        lay.addLayout(row)
+        lay.addWidget(self.sample_message)
         lay.addWidget(self.browser)
         self.sections: dict[str, str] = {}
         self._render()
@@ -161,7 +244,41 @@ class MathPanel(QWidget):
         if view is self.view:
             return
         self.view = view
+        self._sync_sample_box()
         self._render()
+
+    # ----------------------------------------------------------------- the sample box
+    def batch_size(self) -> int:
+        """How many samples the batch the chain rule is on holds (1 without a view)."""
+        v = self.view
+        if v is not None and v.chain is not None:
+            return len(v.chain.per_sample)
+        if v is not None and v.batch_indices is not None and len(v.batch_indices):
+            return len(v.batch_indices)
+        return 1
+
+    def _sync_sample_box(self) -> None:
+        m = self.batch_size()
+        self.sample_box.blockSignals(True)
+        self.sample_box.setRange(1, m)
+        if self.view is not None:
+            self.sample_box.setValue(min(self.view.sample, m - 1) + 1)
+        self.sample_box.blockSignals(False)
+        self.sample_of.setText(f"of {m}")
+        self.sample_box.setEnabled(self.view is not None)
+
+    def _on_sample_changed(self, value: int) -> None:
+        self.sample_message.setVisible(False)
+        self.sample_requested.emit(int(value) - 1)
+
+    def _on_sample_refused(self, text: str) -> None:
+        m = self.batch_size()
+        message = (f"Sample {text} refused: the batch has {m} sample{'s' if m != 1 else ''}, "
+                   f"type a whole number from 1 to {m}")
+        self.sample_message.setText(message)
+        self.sample_message.setStyleSheet(f"color:{ERROR_COLOUR};")
+        self.sample_message.setVisible(True)
+        self.refused.emit(message)
 
     # ----------------------------------------------------------------- sections
     def _render(self) -> None:
@@ -174,7 +291,7 @@ class MathPanel(QWidget):
             self.sections["chain"] = self._chain_html(v)
             self.sections["update"] = self._update_html(v)
             if v.error:
-                self.sections["error"] = f"<p style='color:#d93025;'>{html.escape(v.error)}</p>"
+                self.sections["error"] = f"<p style='color:{ERROR_COLOUR};'>{html.escape(v.error)}</p>"
         t = self.theme
         body = "<hr>".join(s for s in self.sections.values() if s)
         self.browser.setHtml(f"<div style='color:{t.text};'>{body}</div>")
@@ -192,12 +309,14 @@ class MathPanel(QWidget):
         m = _m(a)
         if m:
             where += f" · batch of {m} sample{'s' if m != 1 else ''}"
-        head = (f"<h3>{html.escape(phase_title(p.kind, n, L, a.get('activation', ''), v.loss))}</h3>"
+        title = phase_title(p.kind, n, L, a.get("activation", ""), v.loss, v.optimizer, v.settings)
+        head = (f"<h3>{'<br>'.join(html.escape(line) for line in title.splitlines())}</h3>"
                 f"<p style='color:{t.muted};'>{where}</p>")
         if p.kind == "affine":
+            # A's rows pair with W's columns: as many of each are shown
             row = equation_row([(matrix_html(a["W"], f"W{sup(n)}", t), False), ("·", True),
-                                (matrix_html(a["A_prev"], f"A{sup(n - 1)}", t), False), ("+", True),
-                                (matrix_html(a["b"], f"b{sup(n)}", t), False), ("=", True),
+                                (matrix_html(a["A_prev"], f"A{sup(n - 1)}", t, max_rows=MAX_COLS), False),
+                                ("+", True), (matrix_html(a["b"], f"b{sup(n)}", t), False), ("=", True),
                                 (matrix_html(a["Z"], f"Z{sup(n)}", t), False)], t)
             return head + row + f"<p>Each column of Z{sup(n)} is one sample's weighted sums; b{sup(n)} is added to every column.</p>"
         if p.kind == "activation":
@@ -209,10 +328,13 @@ class MathPanel(QWidget):
             row = equation_row([(matrix_html(a["A"], f"A{sup(L)} = Ŷ", t), False), ("vs", True),
                                 (matrix_html(a["Y"], "Y", t), False), ("→", True),
                                 (f"<span style='font-size:14pt;'>J = <b>{num(a['J'], 6)}</b></span>", False)], t)
-            return head + row + "<p>J is the mean of each sample's loss over the batch.</p>"
+            return head + row + (f"<p>J = <b>{num(a['J'], 6)}</b>, the mean of each sample's loss over the "
+                                 "batch.</p>") + self._regularisation_html(a)
         if p.kind == "backward":
+            # (Aⁿ⁻¹)ᵀ's rows pair with dZⁿ's columns (one per sample): as many of each are shown
             row = equation_row([(matrix_html(a["dZ"], f"dZ{sup(n)}", t), False), ("·", True),
-                                (matrix_html(np.asarray(a["A_prev"]).T, f"(A{sup(n - 1)})ᵀ", t), False), ("/ m =", True),
+                                (matrix_html(np.asarray(a["A_prev"]).T, f"(A{sup(n - 1)})ᵀ", t, max_rows=MAX_COLS),
+                                 False), ("/ m =", True),
                                 (matrix_html(a["dW"], f"dW{sup(n)}", t), False), (",", True),
                                 (matrix_html(a["db"], f"db{sup(n)}", t), False)], t)
             note = (f"<p>dZ{sup(n)} is each sample's error at layer {n}" +
@@ -220,12 +342,37 @@ class MathPanel(QWidget):
                      f", passed down as (W{sup(n + 1)})ᵀ·dZ{sup(n + 1)} ⊙ f′(Z{sup(n)})") + ".</p>")
             return head + row + note
         parts = [head]
-        old_w, new_w, dws = a["old_weights"], a["weights"], a["weight_changes"]
-        for l in range(len(new_w)):
-            parts.append(equation_row([(matrix_html(old_w[l], f"W{sup(l + 1)} before", t), False), ("+", True),
-                                       (matrix_html(dws[l], "change −α·(step)", t), False), ("=", True),
-                                       (matrix_html(new_w[l], f"W{sup(l + 1)} after", t), False)], t))
+        for l in range(len(a["weights"])):
+            for name, old, change, new in ((f"W{sup(l + 1)}", a["old_weights"][l], a["weight_changes"][l],
+                                            a["weights"][l]),
+                                           (f"b{sup(l + 1)}", a["old_biases"][l], a["bias_changes"][l],
+                                            a["biases"][l])):
+                parts.append(equation_row([(matrix_html(old, f"{name} before", t), False), ("+", True),
+                                           (matrix_html(change, "change", t), False), ("=", True),
+                                           (matrix_html(new, f"{name} after", t), False)], t))
+        parts.append("<p>Select a weight or a bias on the graph to follow its update number by number.</p>")
         return "".join(parts)
+
+    def _regularisation_html(self, a) -> str:
+        """The regularisation term R beside the data cost J, and their total."""
+        r = a.get("regularisation")
+        reg = _regularisation_symbols(r)
+        if not reg:
+            return ""
+        lines = []
+        for rate, lam, _grad, cost in reg:
+            name = "R" if len(reg) == 1 else f"R{lam[-1]}"
+            if rate == "l1":
+                numbers = f"{num(r['l1'])}·{num(r['sum_abs'], 6)}"
+            else:
+                numbers = f"({num(r['l2'])}/2)·{num(r['sum_squares'], 6)}"
+            lines.append(f"{name} = {cost} = {numbers} = <b>{num(r[rate + '_cost'], 6)}</b>")
+        if len(reg) > 1:
+            lines.append(f"R = R₁ + R₂ = <b>{num(r['cost'], 6)}</b>")
+        total = a["J"] + r["cost"]
+        return ("<p>Regularisation, a separate term over every weight (not the biases):<br>" + "<br>".join(lines) +
+                f"<br>Objective J + R = {num(a['J'], 6)} + {operand(r['cost'], 6)} = <b>{num(total, 6)}</b>"
+                " (the update descends this)</p>")
 
     def _chain_html(self, v) -> str:
         t = self.theme
@@ -236,14 +383,22 @@ class MathPanel(QWidget):
                  f"<p style='color:{t.muted};'>sample {c.sample + 1} of {len(c.per_sample)} in "
                  f"{html.escape(v.batch_source)}</p>",
                  "<p>∂loss/∂w = " + " · ".join(html.escape(f.symbol) for f in c.factors) + "</p>",
-                 "<table cellspacing='4'><tr><th align='left'>factor</th><th align='left'>value</th>"
-                 "<th align='left'>product so far</th></tr>"]
-        for f in c.factors:
-            note = f"<br><span style='color:{t.muted};'>{html.escape(f.note)}</span>" if f.note else ""
-            parts.append(f"<tr><td valign='top'><b>{html.escape(f.symbol)}</b>{note}</td>"
-                         f"<td valign='top'>{matrix_html(f.value, '', t)}</td>"
-                         f"<td valign='top'>{matrix_html(f.running, '', t)}</td></tr>")
-        parts.append("</table>")
+                 f"<p style='color:{t.muted};'>Gradients are row vectors (1×n), multiplied left to right; "
+                 "each factor is followed by the product so far.</p>"]
+        previous = None
+        j = c.j + 1
+        for i, f in enumerate(c.factors):
+            notes = [f.note] if f.note else []
+            if f.is_scalar and previous is not None and np.ndim(previous) == 1:
+                notes.append(f"times entry {j} of the product before")
+            note = "".join(f" <span style='color:{t.muted};'>{html.escape(x)}</span>" for x in notes)
+            # a vector after the first factor is multiplied into the row before it: it is a column
+            items = [(matrix_html(f.value, "", t, column=i > 0), False)]
+            if i > 0:
+                items += [("→", True), (matrix_html(f.running, "so far", t), False)]
+            parts.append(f"<p style='margin-bottom:0;'><b>{html.escape(f.symbol)}</b>{note}</p>"
+                         + equation_row(items, t))
+            previous = f.running
         m = len(c.per_sample)
         agree = "agrees" if abs(c.batch_mean - c.engine_value) <= 1e-9 * max(1.0, abs(c.engine_value)) else "DIFFERS"
         parts.append(f"<p>This sample: ∂loss/∂w = <b>{num(c.sample_gradient, 6)}</b><br>"
@@ -252,7 +407,7 @@ class MathPanel(QWidget):
         if v.fd is not None:
             fd = v.fd
             parts.append(f"<p>Finite difference: (J(w+ε) − J(w−ε)) / 2ε = ({num(fd.cost_plus, 10)} − "
-                         f"{num(fd.cost_minus, 10)}) / {num(2 * fd.eps)} = <b>{num(fd.numeric, 6)}</b><br>"
+                         f"{operand(fd.cost_minus, 10)}) / {num(2 * fd.eps)} = <b>{num(fd.numeric, 6)}</b><br>"
                          f"relative error to the engine's value: <b>{fd.relative_error:.1e}</b></p>")
         return "".join(parts)
 
@@ -260,26 +415,95 @@ class MathPanel(QWidget):
         u = v.update
         if v.selection is None or u is None:
             return ""
-        applied = u.hyper.get("applied", False)
-        lines = [f"<h3>Update of {u.symbol} ({u.optimizer}){' — applied' if applied else ' — next'}</h3>",
-                 f"<p>w = {num(u.w, 6)}, α = {num(u.lr)}, ∂J/∂w = {num(u.grad, 6)}"]
-        if u.reg_grad:
-            lines.append(f", regularisation adds {num(u.reg_grad)} to the gradient")
-        lines.append("</p>")
-        g = u.grad + u.reg_grad
-        if u.optimizer == "sgd":
-            lines.append(f"<p>w − α·∂J/∂w = {num(u.w, 6)} − {num(u.lr)}·{num(g, 6)} = <b>{num(u.new_w, 6)}</b></p>")
+        t = self.theme
+        h = u.hyper
+        w = "w" if v.selection[0] == "weight" else "b"
+        name = OPTIMIZER_NAMES.get(u.optimizer, u.optimizer)
+        when = f"applied in step {v.step:,}" if v.update_applied else "the next step"
+        out = [f"<h3>Update of {u.symbol} with {name} — {when}</h3>"]
+        settings = [f"α = {num(u.lr)}"]
+        if u.optimizer == "momentum":
+            settings += [f"μ = {num(h['momentum'])}", "Nesterov on" if h["nesterov"] else "Nesterov off"]
+        elif u.optimizer == "rmsprop":
+            settings += [f"ρ = {num(h['rho'])}", f"ε = {num(h['eps'])}"]
+        elif u.optimizer == "adam":
+            settings += [f"β₁ = {num(h['beta1'])}", f"β₂ = {num(h['beta2'])}", f"ε = {num(h['eps'])}",
+                         f"t = {u.t}"]
+        reg = _regularisation_symbols(h)
+        for rate, lam, _grad, _cost in reg:
+            settings.append(f"{lam} = {num(h[rate])}")
+        before = [f"{w} = {num(u.w, 6)}"] + [f"{STATE_SYMBOLS[n]} = {num(val, 6)}" for n, val in u.state.items()]
+        lines = [f"<b>Before:</b> {', '.join(before)}", f"<b>Settings:</b> {', '.join(settings)}"]
+
+        for equation, numbers in _update_steps(u, w, reg):
+            # a long step puts its numbers under its equation, so a narrow panel does not break them
+            short = len(html_to_text(equation + numbers)) <= ONE_LINE
+            lines.append(f"{equation} = {numbers}" if short else f"{equation}<br>&nbsp;&nbsp;&nbsp;= {numbers}")
+        after = [f"{w} = {num(u.new_w, 6)}"] + [f"{STATE_SYMBOLS[n]} = {num(val, 6)}"
+                                                 for n, val in u.new_state.items()]
+        lines.append(f"<b>After:</b> {', '.join(after)}  (change {num(u.change, 4)})")
+        if u.state:
+            lines.append(f"<span style='color:{t.muted};'>" + ", ".join(
+                f"{STATE_SYMBOLS[n]}: {OPT_STATE[n]}" for n in u.state) + "</span>")
+        return "".join(out) + "<p>" + "<br>".join(lines) + "</p>"
+
+
+def _update_steps(u, w: str, reg) -> list[tuple[str, str]]:
+    """The update of one parameter, equation by equation, with the numbers of UpdatePreview u:
+    the gradient g with its regularisation parts, the optimizer's state, the new value. Each step
+    is (the equation in symbols, the same with the numbers, ending in its result)."""
+    h = u.hyper
+    x = u.terms
+
+    def result(value):
+        return f" = <b>{num(value, 6)}</b>"
+
+    d = f"∂J/∂{w}"
+    g = operand(x["g"], 6)
+    W = num(u.w, 6)
+    lr = num(u.lr)
+    step = f"{w} ← {w} − α·"
+    if u.optimizer == "sgd" and not reg:
+        return [(f"{step}{d}", f"{W} − {lr}·{operand(u.grad, 6)}" + result(u.new_w))]
+    steps = []
+    if w == "w" and reg:
+        steps.append((f"g = {d} + " + " + ".join(grad for _, _, grad, _ in reg),
+                      num(u.grad, 6) + "".join(f" + {operand(x[rate + '_part'], 6)}" for rate, *_ in reg)
+                      + result(x["g"])))
+    else:
+        steps.append((f"g = {d}" + ("  (biases are not regularised)" if reg else ""), num(x["g"], 6)))
+    if u.optimizer == "momentum":
+        mu = num(h["momentum"])
+        v = operand(x["velocity"], 6)
+        steps.append(("v ← μ·v + g", f"{mu}·{operand(u.state['velocity'], 6)} + {g}" + result(x["velocity"])))
+        if h["nesterov"]:
+            steps.append(("g + μ·v", f"{num(x['g'], 6)} + {mu}·{v}" + result(x["direction"])))
+            steps.append((f"{step}(g + μ·v)", f"{W} − {lr}·{operand(x['direction'], 6)}" + result(u.new_w)))
         else:
-            for name, value in u.state.items():
-                lines.append(f"<p>{OPT_STATE.get(name, name)} before: {num(value, 6)}</p>")
-            for name, value in u.new_state.items():
-                lines.append(f"<p>{OPT_STATE.get(name, name)} after: {num(value, 6)}</p>")
-            extra = ", ".join(f"{k} = {num(val) if isinstance(val, float) else val}"
-                              for k, val in u.hyper.items() if k != "applied")
-            if extra:
-                lines.append(f"<p>{html.escape(extra)}</p>")
-            lines.append(f"<p>new w = <b>{num(u.new_w, 6)}</b> (change {num(u.change, 4)})</p>")
-        return "".join(lines)
+            steps.append((f"{step}v", f"{W} − {lr}·{v}" + result(u.new_w)))
+    elif u.optimizer == "rmsprop":
+        rho = h["rho"]
+        steps.append(("s ← ρ·s + (1 − ρ)·g²", f"{num(rho)}·{operand(u.state['mean_square'], 6)} + "
+                                              f"{num(1 - rho)}·{g}²" + result(x["mean_square"])))
+        steps.append(("√s + ε", f"√{num(x['mean_square'], 6)} + {num(h['eps'])}" + result(x["root"])))
+        steps.append((f"{step}g / (√s + ε)", f"{W} − {lr}·{g} / {num(x['root'], 6)}" + result(u.new_w)))
+    elif u.optimizer == "adam":
+        b1, b2 = h["beta1"], h["beta2"]
+        m, v = num(x["first_moment"], 6), num(x["second_moment"], 6)
+        steps.append(("m ← β₁·m + (1 − β₁)·g", f"{num(b1)}·{operand(u.state['first_moment'], 6)} + "
+                                               f"{num(1 - b1)}·{g}" + result(x["first_moment"])))
+        steps.append(("v ← β₂·v + (1 − β₂)·g²", f"{num(b2)}·{operand(u.state['second_moment'], 6)} + "
+                                                f"{num(1 - b2)}·{g}²" + result(x["second_moment"])))
+        steps.append(("m̂ = m / (1 − β₁ᵗ)", f"{m} / (1 − {num(b1)}{sup(u.t)}) = {m} / {num(x['bias1'], 6)}"
+                      + result(x["m_hat"])))
+        steps.append(("v̂ = v / (1 − β₂ᵗ)", f"{v} / (1 − {num(b2)}{sup(u.t)}) = {v} / {num(x['bias2'], 6)}"
+                      + result(x["v_hat"])))
+        steps.append(("√v̂ + ε", f"√{num(x['v_hat'], 6)} + {num(h['eps'])}" + result(x["root"])))
+        steps.append((f"{step}m̂ / (√v̂ + ε)", f"{W} − {lr}·{operand(x['m_hat'], 6)} / {num(x['root'], 6)}"
+                      + result(u.new_w)))
+    else:
+        steps.append((f"{step}g", f"{W} − {lr}·{g}" + result(u.new_w)))
+    return steps
 
 
 def _m(arrays) -> int:

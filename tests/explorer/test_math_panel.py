@@ -67,9 +67,9 @@ def test_update_phase_shows_the_applied_new_weight_and_adam_state(qtbot):
     panel.set_view(v)
     text = panel.text()
     new = w.trainer.net.weights[2][0, 1]
-    assert f"new w = {num(new, 6)}" in text
     m1 = w.trainer.optimizer_state()["first_moment"]["weights"][2][0, 1]
-    assert f"m (first moment) after: {num(m1, 6)}" in text
+    v1 = w.trainer.optimizer_state()["second_moment"]["weights"][2][0, 1]
+    assert f"After: w = {num(new, 6)}, m = {num(m1, 6)}, v = {num(v1, 6)}" in text
     assert "applied" in text
 
 
