@@ -177,12 +177,12 @@ class TrainingWorker(QObject):
         try:
             self._startup()
             while not self._quit:
-                if self._playing:
-                    self._drain(block=False)
-                    if self._playing and not self._quit:
-                        self._play_chunk()
-                else:
-                    self._drain(block=True)
+                try:
+                    self._run_once()
+                except Exception as exc:   # an unforeseen error pauses training; it must not end the worker
+                    traceback.print_exc()
+                    self._playing = False
+                    self.edit_refused.emit(f"Training paused after an error: {exc}")
         except Exception as exc:  # keep the app alive and say what happened
             traceback.print_exc()
             self.status_changed.emit(f"The training worker stopped: {exc}")
@@ -191,6 +191,14 @@ class TrainingWorker(QObject):
             thread = QThread.currentThread()
             if thread is not None:
                 thread.quit()
+
+    def _run_once(self) -> None:
+        if self._playing:
+            self._drain(block=False)
+            if self._playing and not self._quit:
+                self._play_chunk()
+        else:
+            self._drain(block=True)
 
     def _startup(self) -> None:
         self.status_changed.emit("Compiling kernels…")
@@ -472,7 +480,7 @@ class TrainingWorker(QObject):
             new = self._fit_batch(self._fit_output_to_data(new, data), data)
             self._set_data(data, output=new.output, loss=new.loss, batch_size=new.batch_size)
             self.data = data
-            self._data_version += 1
+            self._new_data_in_use()
             self._arch_version += 1
             self._mark(f"{data.n_classes or 2} classes")
             self._say_batch_note()
@@ -480,7 +488,7 @@ class TrainingWorker(QObject):
             new = self._fit_batch(new, data)
             self._set_data(data, batch_size=new.batch_size)
             self.data = data
-            self._data_version += 1
+            self._new_data_in_use()
             if tuple(new.features) != tuple(self._state.features):
                 self._arch_version += 1
                 self._mark("inputs " + ", ".join(new.features))
@@ -516,7 +524,7 @@ class TrainingWorker(QObject):
             self._set_data(used, output=out[0], loss=out[1], batch_size=new.batch_size)
             self.data = used
             self._state = new
-            self._data_version += 1
+            self._new_data_in_use()
             self._arch_version += 1
             self._input_images = None
             self._last_result = None
@@ -537,13 +545,30 @@ class TrainingWorker(QObject):
         from .point_editor import remove_nearest
         return self._use_data(remove_nearest(self.data, x, y, radius)[0])
 
+    def _new_data_in_use(self) -> None:
+        """After self.data changed with the network kept: a new data version for the views, and a
+        comparison network that follows it, keeping its weights as the main one does (it starts
+        again when it cannot), so the two still train on the same data step for step."""
+        self._data_version += 1
+        if self._compare is None:
+            return
+        data, cmp = self.data, self._compare_trainer
+        if cmp is None or data.image_shape is not None or data.points_train is None:
+            self._start_compare()
+            return
+        state = self._fit_output_to_data(self._compare[0], data)
+        try:
+            cmp.set_data(data, output=state.output, loss=state.loss)
+        except ValueError:
+            self._start_compare()
+
     def _use_data(self, data) -> bool:
         self.trainer.set_data(data)
         self.data = data
         if self._state.dataset == "csv":        # the imported table, as a session saves it, has the points too
             from engine import datasets
             self._csv_data = datasets.with_features(data, self._csv_data.features)
-        self._data_version += 1
+        self._new_data_in_use()
         return True
 
     @staticmethod
