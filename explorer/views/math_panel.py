@@ -35,6 +35,13 @@ def html_to_text(text: str) -> str:
     return re.sub(r"<[^>]+>", "", text)
 
 
+def with_hats(text: str) -> str:
+    """m̂ and v̂ in a serif face: Qt draws the combining hat of the default sans face on the line above."""
+    for symbol in ("m̂", "v̂"):
+        text = text.replace(symbol, f"<span style='font-family:serif;'>{symbol}</span>")
+    return text
+
+
 def sup(n) -> str:
     return str(n).translate(SUP)
 
@@ -310,7 +317,7 @@ class MathPanel(QWidget):
         if m:
             where += f" · batch of {m} sample{'s' if m != 1 else ''}"
         title = phase_title(p.kind, n, L, a.get("activation", ""), v.loss, v.optimizer, v.settings)
-        head = (f"<h3>{'<br>'.join(html.escape(line) for line in title.splitlines())}</h3>"
+        head = (f"<h3>{with_hats('<br>'.join(html.escape(line) for line in title.splitlines()))}</h3>"
                 f"<p style='color:{t.muted};'>{where}</p>")
         if p.kind == "affine":
             # A's rows pair with W's columns: as many of each are shown
@@ -445,7 +452,7 @@ class MathPanel(QWidget):
         if u.state:
             lines.append(f"<span style='color:{t.muted};'>" + ", ".join(
                 f"{STATE_SYMBOLS[n]}: {OPT_STATE[n]}" for n in u.state) + "</span>")
-        return "".join(out) + "<p>" + "<br>".join(lines) + "</p>"
+        return "".join(out) + "<p>" + with_hats("<br>".join(lines)) + "</p>"
 
 
 def _update_steps(u, w: str, reg) -> list[tuple[str, str]]:
