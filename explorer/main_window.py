@@ -17,7 +17,7 @@ from . import gc_guard
 import os
 import time
 
-from PySide6.QtCore import QByteArray, QSettings, Qt, QTimer, Signal
+from PySide6.QtCore import QByteArray, QEventLoop, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox,
                                QScrollArea, QSizePolicy, QToolBar, QWidget)
@@ -100,6 +100,8 @@ class MainWindow(QMainWindow):
         self.last_message = ""
         self.showing_error = False
         self._saved_at = None                  # (step, arch_version) of the last saved session
+        self._save_outcome = None              # True / False once the last save was written / failed
+        self._save_loop = None                 # the event loop save_session(wait=True) runs meanwhile
         self._closing = False
 
         self.graph = NetworkGraphView(self, self.theme)
@@ -159,6 +161,7 @@ class MainWindow(QMainWindow):
         # object would run in the worker's thread and touch widgets from there)
         self.worker.epochs_done.connect(self._on_epochs_done)
         self.worker.session_error.connect(self._on_session_error)
+        self.worker.session_saved.connect(self._on_session_saved)
         self.thread = self.worker.start()
 
         self.frame_timer = QTimer(self)
@@ -564,8 +567,8 @@ class MainWindow(QMainWindow):
         box.setDefaultButton(QMessageBox.Cancel)
         answer = box.exec()
         if answer == QMessageBox.Save:
-            self._on_save_session_triggered()
-            return self._is_saved(snap)
+            path = self._ask_session_path()
+            return bool(path) and self.save_session(path, wait=True)
         return answer == QMessageBox.Discard
 
     def _is_saved(self, snap: Snapshot) -> bool:
@@ -598,19 +601,45 @@ class MainWindow(QMainWindow):
     def _session_folder(self) -> str:
         return str(self.settings.value("session_dir", "") or "")
 
-    def _on_save_session_triggered(self) -> None:
+    def _ask_session_path(self) -> str:
+        """A session file name from the Save dialog ("" when cancelled)."""
         from .session import SUFFIX
         start = os.path.join(self._session_folder(), f"backprop-explorer{SUFFIX}")
         path, _ = QFileDialog.getSaveFileName(self, "Save session", start, f"Backprop Explorer sessions (*{SUFFIX})")
-        if path:
-            self.save_session(path if path.endswith(SUFFIX) else path + SUFFIX)
+        return path if not path or path.endswith(SUFFIX) else path + SUFFIX
 
-    def save_session(self, path: str) -> None:
-        """Save the session; the worker writes it between two steps, so weights and progress agree."""
+    def _on_save_session_triggered(self) -> None:
+        path = self._ask_session_path()
+        if path:
+            self.save_session(path)
+
+    def save_session(self, path: str, wait: bool = False) -> bool:
+        """Save the session; the worker writes it between two steps, so weights and progress agree.
+        The network counts as saved once the file is written (session_saved), not when asked.
+        wait: return only then, True when it was written (False on an error or after 60 s)."""
         self.settings.setValue("session_dir", os.path.dirname(os.path.abspath(path)))
+        self._save_outcome = None
         self.post("save_session", path)
-        if self.snapshot is not None:
-            self._saved_at = (self.snapshot.step, self.snapshot.arch_version)
+        if not wait:
+            return True
+        loop = self._save_loop = QEventLoop()
+        give_up = QTimer(loop)               # goes with the loop
+        give_up.setSingleShot(True)
+        give_up.timeout.connect(loop.quit)
+        give_up.start(60_000)
+        if self._save_outcome is None:
+            loop.exec()                      # until _on_session_saved or _on_session_error
+        self._save_loop = None
+        return self._save_outcome is True
+
+    def _on_session_saved(self, step: int, arch_version: int) -> None:
+        self._saved_at = (step, arch_version)
+        self._end_save_wait(True)
+
+    def _end_save_wait(self, written: bool) -> None:
+        self._save_outcome = written
+        if self._save_loop is not None:
+            self._save_loop.quit()
 
     def _on_open_session_triggered(self) -> None:
         from .session import SUFFIX
@@ -638,6 +667,7 @@ class MainWindow(QMainWindow):
         return True
 
     def _on_session_error(self, text: str) -> None:
+        self._end_save_wait(False)
         self.show_message(text, error=True)
         box = QMessageBox(QMessageBox.Warning, "Session", text, QMessageBox.Ok, self)
         box.setTextFormat(Qt.PlainText)

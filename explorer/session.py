@@ -40,6 +40,7 @@ class Session:
     progress: dict                   # Trainer.progress()
     history: tuple                   # (steps, train losses, test losses) of the loss curve
     data: datasets.Dataset | None    # the 2-D data trained on, the CSV table as imported, None for image sets
+    markers: tuple = ()              # (step, text) of each edit marked on the loss curve
 
     @property
     def steps(self) -> int:
@@ -60,6 +61,7 @@ def save_session(path, session: Session) -> None:
         "order": np.asarray(p["order"], dtype=np.int64),
         "progress": np.array(json.dumps({k: p[k] for k in ("steps", "epoch", "updates", "cursor", "rng")})),
         "history": np.array([np.asarray(h, dtype=np.float64) for h in session.history]).reshape(3, -1),
+        "markers": np.array(json.dumps([[int(step), str(text)] for step, text in session.markers])),
     }
     if session.data is not None:
         arrays.update(_data_arrays(session.data))
@@ -122,7 +124,18 @@ def load_session(path) -> Session:
     history = entries["history"]
     if history.ndim != 2 or history.shape[0] != 3 or not np.issubdtype(history.dtype, np.floating):
         raise SessionError(f"the loss history in {name} is not three rows of numbers")
-    return Session(state, parameters, progress, tuple(history), data)
+    return Session(state, parameters, progress, tuple(history), data, _markers(entries, name))
+
+
+def _markers(entries, name) -> tuple:
+    """The loss curve's edit marks; a file from before they were saved has none."""
+    if "markers" not in entries:
+        return ()
+    try:
+        marks = json.loads(_text(entries["markers"]) or "")
+        return tuple((int(step), str(text)) for step, text in marks)
+    except (ValueError, TypeError):
+        raise SessionError(f"the edit marks in {name} are not a list of [step, text]") from None
 
 
 def _text(value) -> str | None:

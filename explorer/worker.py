@@ -71,6 +71,7 @@ class TrainingWorker(QObject):
     data_error = Signal(str)               # data could not be loaded (e.g. MNIST files not found): why
     epochs_done = Signal(int)              # the state's epoch goal was reached and training paused
     session_error = Signal(str)            # a session file could not be written: why
+    session_saved = Signal(int, int)       # a session file was written: the step and architecture saved
     finished = Signal()
 
     def __init__(self, state: AppState | None = None, grid_resolution: int = 64):
@@ -380,13 +381,15 @@ class TrainingWorker(QObject):
         csv = self._state.dataset == "csv"
         data = None if self._state.is_image else (self._csv_data if csv else self.data)
         history = (self._hist_steps, self._hist_train, self._hist_test)
-        session = Session(self._state, self.trainer.net.parameters, self.trainer.progress(), history, data)
+        session = Session(self._state, self.trainer.net.parameters, self.trainer.progress(), history, data,
+                          tuple((m.step, m.text) for m in self._markers))
         try:
             save_session(path, session)
         except OSError as exc:
             self.session_error.emit(f"Could not save the session to {path}: {exc.strerror or exc}")
             return False
         self.status_changed.emit(f"Saved the session at step {self.trainer.steps:,} to {path}.")
+        self.session_saved.emit(int(self.trainer.steps), self._arch_version)
         return False
 
     def _cmd_open_session(self, session) -> bool:
@@ -413,6 +416,7 @@ class TrainingWorker(QObject):
         self._hist_steps = [int(s) for s in steps]
         self._hist_train, self._hist_test = [float(v) for v in train], [float(v) for v in test]
         self._hist_stride = max(1, int(np.max(np.diff(steps)))) if len(steps) > 1 else 1
+        self._markers = [EditMarker(step, text) for step, text in session.markers]
         if csv:
             self._csv_data = session.data
         self._playing = False

@@ -378,9 +378,19 @@ def test_replacing_a_trained_network_asks_first(window, qtbot, tmp_path):
     qtbot.waitUntil(lambda: window.snapshot.step == 0, timeout=10_000)
     window.post("train", 5)
     qtbot.waitUntil(lambda: window.snapshot.step == 5, timeout=10_000)
-    window.save_session(str(tmp_path / "kept.bpx"))
+    assert not window.save_session(str(tmp_path / "no such folder" / "lost.bpx"), wait=True)
+    window.session_error_box.close()
+    answer(QMessageBox.Cancel)                             # a failed save does not count as saved
+    assert not window.confirm_discard()
+    assert len(asked) == 3
+    window._ask_session_path = lambda: str(tmp_path / "no such folder" / "lost.bpx")
+    answer(QMessageBox.Save)                               # Save, and the save fails: nothing is replaced
+    assert not window.confirm_discard()
+    assert len(asked) == 4 and "Could not save" in window.session_error_box.text()
+    window.session_error_box.close()
+    assert window.save_session(str(tmp_path / "kept.bpx"), wait=True)
     assert window.confirm_discard()                        # saved: no question
-    assert len(asked) == 2
+    assert len(asked) == 4
 
 
 def test_training_right_after_a_phase_command_updates_the_phase_view():

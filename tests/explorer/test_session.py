@@ -125,6 +125,23 @@ def test_opening_a_broken_file_shows_why_and_keeps_the_session(window, qtbot, go
         assert np.array_equal(now, before)
 
 
+def test_the_loss_curves_edit_marks_come_back_with_the_session(window, qtbot, tmp_path):
+    window.post("hyper", {"lr": 0.1})
+    window.post("train", 10)
+    window.post("add_layer")
+    window.post("train", 10)
+    wait_for(qtbot, lambda: window.snapshot.step >= 20 and len(window.snapshot.markers) >= 1)
+    marks = window.snapshot.markers
+    session = saved(window, qtbot, tmp_path / "marked.bpx")
+    assert session.markers == tuple((m.step, m.text) for m in marks)
+    window.post("reset")
+    wait_for(qtbot, lambda: window.snapshot.step == 0)
+    assert window.open_session(str(tmp_path / "marked.bpx"))
+    wait_for(qtbot, lambda: window.snapshot.step == 20)
+    assert window.snapshot.markers == marks
+    wait_for(qtbot, lambda: len(window.loss_plot._marker_items) == len(marks))
+
+
 def test_a_file_that_cannot_be_written_says_so(window, qtbot, tmp_path):
     window.save_session(str(tmp_path / "no such folder" / "run.bpx"))
     wait_for(qtbot, lambda: getattr(window, "session_error_box", None) is not None)
