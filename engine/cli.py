@@ -5,6 +5,7 @@ It never imports Qt. A wrong option value ends with one line on stderr and a non
 
 import argparse
 import json
+import math
 import sys
 import time
 
@@ -109,13 +110,24 @@ def build_trainer(args, data):
                    l1=args.l1, l2=args.l2, seed=args.seed)
 
 
+def _loss_text(value) -> str:
+    """A loss for a line of text: 4 decimals, or 4 significant digits when it is huge or tiny (a
+    diverging run's 1.27e+174, not 175 digits)."""
+    return f"{value:.4f}" if 1e-3 <= abs(value) < 1e6 or value == 0 else f"{value:.4g}"
+
+
+def _json_value(value):
+    """JSON has no NaN or infinity: a loss that is not a finite number is written as null."""
+    return None if isinstance(value, float) and not math.isfinite(value) else value
+
+
 def _progress(epoch, total, metrics, seconds, tty):
     done = int(30 * epoch / total)
     bar = "█" * done + "·" * (30 - done)
     acc = metrics["test_accuracy"] if metrics["test_accuracy"] is not None else metrics["train_accuracy"]
     acc_text = f"  accuracy {acc:.3f}" if acc is not None else ""
-    test = "" if metrics["test_loss"] is None else f"  test loss {metrics['test_loss']:.4f}"
-    line = f"epoch {epoch:>4}/{total} {bar}  train loss {metrics['train_loss']:.4f}{test}{acc_text}  {seconds:.1f}s"
+    test = "" if metrics["test_loss"] is None else f"  test loss {_loss_text(metrics['test_loss'])}"
+    line = f"epoch {epoch:>4}/{total} {bar}  train loss {_loss_text(metrics['train_loss'])}{test}{acc_text}  {seconds:.1f}s"
     if tty:
         sys.stderr.write("\r" + line + ("\n" if epoch == total else ""))
         sys.stderr.flush()
@@ -152,11 +164,11 @@ def run_train(args):
     if diverged:
         print(f"stopped: {diverged}", file=sys.stderr)
     if args.json:
-        print(json.dumps(result))
+        print(json.dumps({key: _json_value(value) for key, value in result.items()}, allow_nan=False))
     else:
         for key in ("train_loss", "test_loss", "train_accuracy", "test_accuracy"):
             if result[key] is not None:
-                print(f"{key:>16}: {result[key]:.4f}")
+                print(f"{key:>16}: {_loss_text(result[key])}")
         print(f"{'steps':>16}: {result['steps']}  ({result['seconds']:.2f} s, "
               f"{result['seconds_per_epoch']:.3f} s per epoch)")
     return 1 if diverged else 0

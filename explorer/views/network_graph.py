@@ -71,17 +71,22 @@ class ValueEditor(QLineEdit):
 
     accepted = Signal(float)
 
+    TIP = "Type a new value and press Enter (Escape cancels). It takes effect at the next step."
+
     def __init__(self, parent):
         super().__init__(parent)
         self.setFixedWidth(120)
-        self.setToolTip("Type a new value and press Enter (Escape cancels). It takes effect at the next step.")
+        self.setToolTip(self.TIP)
         self.returnPressed.connect(self._on_return_pressed)
+        self._shown = ""
         self.hide()
 
     def open_at(self, pos: QPoint, value: float, what: str) -> None:
         self.setPlaceholderText(what)
-        self.setText(f"{value:.6g}")
+        self._shown = f"{value:.6g}"        # rounded for reading: Enter on it unchanged keeps the exact value
+        self.setText(self._shown)
         self.setStyleSheet("")
+        self.setToolTip(self.TIP)
         self.move(max(0, min(pos.x(), self.parent().width() - self.width())),
                   max(0, min(pos.y(), self.parent().height() - self.height())))
         self.show()
@@ -90,6 +95,9 @@ class ValueEditor(QLineEdit):
         self.selectAll()
 
     def _on_return_pressed(self) -> None:
+        if self.text().strip() == self._shown:
+            self.hide()
+            return
         text = self.text().strip().replace(",", ".")
         try:
             v = float(text)

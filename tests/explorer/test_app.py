@@ -258,6 +258,18 @@ def test_clicking_an_edge_and_typing_a_value_sets_that_weight(window, qtbot):
     qtbot.waitUntil(lambda: "(last step's batch)" in g.info.text(), timeout=5000)
 
 
+def test_enter_on_the_value_shown_keeps_the_weight_exactly(window, qtbot):
+    g = window.graph
+    before = float(window.worker.trainer.net.weights[1][0, 1])
+    qtbot.mouseClick(g.view.viewport(), Qt.LeftButton, pos=g.view_to_widget(g.edge_center(1, 0, 1)))
+    assert g.editor.isVisible() and g.editor.text() == f"{before:.6g}"
+    qtbot.keyClick(g.editor, Qt.Key_Return)                      # nothing typed: nothing changes
+    assert not g.editor.isVisible()
+    qtbot.wait(200)
+    assert float(window.worker.trainer.net.weights[1][0, 1]) == before
+    assert "set to" not in window.last_message
+
+
 def test_clicking_a_bias_and_typing_a_value_sets_that_bias(window, qtbot):
     g = window.graph
     pos = g.view_to_widget(g.bias_center(2, 0))      # the output's bias
