@@ -188,6 +188,8 @@ class PhasePanels:
         self.phase_bar.previous_requested.connect(self.previous_phase)
         self.phase_bar.step_requested.connect(lambda: self.post("step"))
         self.phase_bar.granularity_changed.connect(lambda g: self.post("granularity", g))
+        self.math_panel.sample_requested.connect(lambda sample: self.post("sample", sample))
+        self.math_panel.refused.connect(lambda msg: window.show_message(msg, error=True))
         self.cost_slice.pin_requested.connect(self._on_pin_requested)
         self.cost_slice.unpin_requested.connect(lambda: self.post("second", None))
         window.selection_changed.connect(self._on_selection_changed)

@@ -256,3 +256,18 @@ def test_the_sample_box_chooses_the_chain_rules_sample_and_refuses_one_outside_t
     panel.set_view(ins.latest())
     assert box.maximum() == 3 and box.value() == 3 and ins.latest().chain.sample == 2
     assert "sample 3 of 3" in panel.text()
+
+
+def test_the_sample_box_in_the_window_reaches_the_worker(window, qtbot):
+    window.graph.select("weight", 1, 0, 1)
+    panels = window.phase_panels
+    qtbot.waitUntil(lambda: panels.view is not None and panels.view.chain is not None, timeout=10_000)
+    box = panels.math_panel.sample_box
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box, "3")
+    qtbot.keyClick(box, Qt.Key_Return)
+    qtbot.waitUntil(lambda: panels.view.sample == 2 and panels.view.chain.sample == 2, timeout=10_000)
+    box.lineEdit().selectAll()
+    qtbot.keyClicks(box, "99")
+    qtbot.keyClick(box, Qt.Key_Return)
+    assert "Sample 99 refused" in window.last_message
