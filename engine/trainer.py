@@ -247,6 +247,11 @@ class Trainer:
             self._optimizer = name
             self._reset_state()
 
+    def reset_optimizer_state(self):
+        """Start the optimizer afresh (zero velocity and running averages, update count 0), e.g.
+        after putting back weights from before a divergence, whose state grew with it."""
+        self._reset_state()
+
     def _reset_state(self):
         n_state = len(OPTIMIZER_STATE_NAMES[self._optimizer])
         self._state = np.zeros((n_state, self.net.n_params), dtype=self.net.dtype)

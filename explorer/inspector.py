@@ -215,10 +215,13 @@ class Inspector:
         for l in range(net.n_layers):
             net.weights[l][...] = weights[l]
             net.biases[l][...] = biases[l]
+        # the velocity or running averages grew with the divergence: kept, they would throw the
+        # restored weights straight back out, whatever the new learning rate
+        worker.trainer.reset_optimizer_state()
         worker._last_result = None
         worker._eval = None                  # the losses shown are measured again, on these weights
         if hasattr(worker, "status_changed"):
-            worker.status_changed.emit("Restored the last good weights.")
+            worker.status_changed.emit("Restored the last good weights; the optimizer starts afresh.")
         return True
 
     def _next(self, worker) -> bool:

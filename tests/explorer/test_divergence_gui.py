@@ -38,3 +38,24 @@ def test_diverging_lesson_stops_says_so_and_restores_the_last_good_weights(windo
     # the losses shown are those of the restored weights, at once (not the inf of the diverged ones)
     qtbot.waitUntil(lambda: np.isfinite(window.snapshot.train_loss), timeout=10_000)
     assert "inf" not in window.loss_plot.numbers.text()
+
+
+def test_restoring_after_a_momentum_run_diverged_lets_training_go_on():
+    from engine import TrainingDiverged
+    from explorer.inspector import Inspector
+    from explorer.presets import apply_preset, load_all
+    from explorer.worker import TrainingWorker
+    lesson = next(p for p in load_all()[0] if p.name == "diverging-lr")
+    worker = TrainingWorker(lesson.state)
+    apply_preset(worker, lesson)
+    tr = worker.trainer
+    tr.optimizer, tr.lr = "momentum", 0.3
+    good = ([w.copy() for w in tr.net.weights], [b.copy() for b in tr.net.biases])
+    with pytest.raises(TrainingDiverged):
+        tr.train(steps=500)
+    assert np.abs(tr.optimizer_state()["velocity"]["weights"][0]).max() > 1e6
+    Inspector().handle(worker, "restore", *good)
+    assert all(np.all(v == 0) for v in tr.optimizer_state()["velocity"]["weights"])
+    tr.lr = 0.01
+    tr.train(steps=50)                                  # no divergence now
+    assert np.isfinite(tr.evaluate()["train_loss"])
