@@ -463,7 +463,7 @@ def update_terms(optimizer, lr, settings, w, grad, state, t, param="W"):
             terms["l2_part"] = settings["l2"] * w
         if settings.get("l1"):
             terms["l1_part"] = settings["l1"] * np.sign(w)
-    g = float(grad) + regularisation_gradient(w, settings, param)
+    g = float(grad) + terms.get("l2_part", 0.0) + terms.get("l1_part", 0.0)   # in the kernels' order
     terms["g"] = g
     if optimizer == "momentum":
         mu = settings["momentum"]

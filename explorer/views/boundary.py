@@ -171,6 +171,7 @@ class BoundaryView(QWidget):
     def _show_function(self, snap: Snapshot, axis: int) -> None:
         """ŷ against the one input, from the grid the worker evaluated (constant along the other axis)."""
         if not self.function_plot.isVisible():
+            self._data_version = None         # the points go on this plot now
             self.plot.hide()
             self.empty.hide()
             self.note.hide()
@@ -180,6 +181,9 @@ class BoundaryView(QWidget):
         out = snap.grid_output[0]
         xs, ys = (snap.grid_xs, out[0, :]) if axis == 0 else (snap.grid_ys, out[:, 0])
         self.prediction.setData(np.asarray(xs), np.asarray(ys))
+        if snap.data_version == self._data_version:
+            return                            # the points and labels are drawn already
+        self._data_version = snap.data_version
         name = snap.features[0]
         self.function_plot.setLabel("bottom", name)
         self.function_train.setData(snap.points_train[axis], snap.labels_train,

@@ -115,14 +115,19 @@ def test_the_update_phase_shows_every_weight_and_every_bias(qtbot):
             assert f"{name} before" in text and f"{name} after" in text
 
 
+def _at_the_cost_phase(worker, layer, j, k):
+    """An inspector with weight (layer, j, k) selected, walked to the cost phase."""
+    ins = Inspector()
+    ins.handle(worker, "select", "weight", layer, j, k)
+    for _ in range(7):
+        ins.handle(worker, "next")
+    return ins
+
+
 def test_l2_shows_its_term_apart_from_j_and_labels_the_regularised_gradient(qtbot):
     w = _worker("sgd", l2=0.1)
     tr = w.trainer
-    ins = Inspector()
-    ins.handle(w, "select", "weight", 1, 0, 1)
-    for _ in range(7):
-        ins.handle(w, "next")
-    v = ins.latest()
+    v = _at_the_cost_phase(w, 1, 0, 1).latest()
     assert v.phase.kind == "cost"
     text = _panel(qtbot, v).text()
     squares = sum(float(np.sum(x ** 2)) for x in tr.net.weights)
@@ -145,10 +150,7 @@ def test_l2_shows_its_term_apart_from_j_and_labels_the_regularised_gradient(qtbo
 def test_l1_shows_its_term_and_its_sign_part(qtbot):
     w = _worker("sgd", l1=0.02)
     tr = w.trainer
-    ins = Inspector()
-    ins.handle(w, "select", "weight", 0, 1, 0)
-    for _ in range(7):
-        ins.handle(w, "next")
+    ins = _at_the_cost_phase(w, 0, 1, 0)
     text = _panel(qtbot, ins.latest()).text()
     total = sum(float(np.sum(np.abs(x))) for x in tr.net.weights)
     assert f"λ·Σ|w| = 0.02·{num(total, 6)} = {num(0.02 * total, 6)}" in text
