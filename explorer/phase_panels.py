@@ -7,6 +7,8 @@ blue, backward red) and routes commands to the worker's Inspector (``post("inspe
 """
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
@@ -261,12 +263,11 @@ class PhasePanels:
     def _on_diverged(self, text: str) -> None:
         if self.last_good is not None:
             step, loss = self.last_good[3], self.last_good[4]
-            back = (f"or press <b>Restore last good weights</b> to go back to those of step {step:,} "
+            back = (f"<b>Restore last good weights</b> goes back to those of step {step:,} "
                     f"(training loss {loss:.4g}), before it went wrong.")
         else:
-            back = "or press Reset for new weights."
-        self.explanation.setText(f"<b style='color:#d93025;'>Training diverged.</b> {text}<br>"
-                                 f"Lower the learning rate, {back}")
+            back = "Reset gives new weights."
+        self.explanation.setText(f"<b style='color:#d93025;'>{html.escape(text)}</b><br>{back}")
         self.lesson_dock.setVisible(True)
         self.restore_button.setVisible(self.last_good is not None)
 
