@@ -8,9 +8,9 @@ The input batch is gathered as rows XB (m, d), so the first layer reads XB.T.
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
 
-# Imported first so that the BLAS the kernels call is loaded single-threaded when it can be.
+# Imported first: it binds the BLAS symbols below to a library that runs single-threaded when it can.
 from . import threads  # noqa: F401
 
 # No 'nnan'/'ninf': the kernels must see NaN and infinity to stop a diverging run.
@@ -58,6 +58,76 @@ def block(rows, n_blocks, p):
     """Rows [lo, hi) of block p of n_blocks."""
     return rows * p // n_blocks, rows * (p + 1) // n_blocks
 
+
+
+# ----- matrix products through the BLAS engine.blas binds (Fortran interface, column-major) ------
+_PTR = types.intp
+_sgemm = types.ExternalFunction("backprop_sgemm", types.void(*(_PTR,) * 13))
+_dgemm = types.ExternalFunction("backprop_dgemm", types.void(*(_PTR,) * 13))
+_NO_TRANSPOSE, _TRANSPOSE = ord("N"), ord("T")
+
+
+@njit(inline="always", **JIT)
+def _blas_operand(X):
+    """(transposed, leading dimension) of X read as a row-major matrix: rows contiguous (False) or
+    columns contiguous, as a transposed view is (True). Leading dimension 0: neither, copy first."""
+    rows, cols = X.shape
+    size = X.itemsize
+    s0, s1 = X.strides
+    if (cols == 1 or s1 == size) and (rows == 1 or s0 >= cols * size) and s0 % size == 0:
+        return False, s0 // size if rows > 1 else max(cols, 1)
+    if (rows == 1 or s0 == size) and (cols == 1 or s1 >= rows * size) and s1 % size == 0:
+        return True, s1 // size if cols > 1 else max(rows, 1)
+    return False, 0
+
+
+@njit(**JIT)
+def matmul(A, B, C):
+    """C = A · B (float32 or float64, all three alike) by the BLAS call itself, so that any row
+    block of C can be computed on its own core. C's rows must be contiguous."""
+    m, k = A.shape
+    n = B.shape[1]
+    if m == 0 or n == 0:
+        return
+    if k == 0:
+        C[:] = 0
+        return
+    a_transposed, lda = _blas_operand(A)
+    if lda == 0:
+        A = np.ascontiguousarray(A)
+        a_transposed, lda = False, k
+    b_transposed, ldb = _blas_operand(B)
+    if ldb == 0:
+        B = np.ascontiguousarray(B)
+        b_transposed, ldb = False, n
+    # row-major C = A·B is column-major Cᵀ = Bᵀ·Aᵀ, and a row-major matrix read column-major is its
+    # transpose: so B comes first, and an operand stored by columns is the one to transpose.
+    ints = np.empty(6, np.int32)
+    ints[0], ints[1], ints[2] = n, m, k
+    ints[3], ints[4], ints[5] = ldb, lda, C.strides[0] // C.itemsize if m > 1 else max(n, 1)
+    scalars = np.empty(2, C.dtype)
+    scalars[0], scalars[1] = 1, 0
+    flags = np.empty(2, np.uint8)
+    flags[0] = _TRANSPOSE if b_transposed else _NO_TRANSPOSE
+    flags[1] = _TRANSPOSE if a_transposed else _NO_TRANSPOSE
+    i = ints.ctypes.data
+    f = flags.ctypes.data
+    s = scalars.ctypes.data
+    args = (f, f + 1, i, i + 4, i + 8, s, B.ctypes.data, i + 12, A.ctypes.data, i + 16, s + C.itemsize,
+            C.ctypes.data, i + 20)
+    if C.itemsize == 4:
+        _sgemm(*args)
+    else:
+        _dgemm(*args)
+
+
+@njit(**PARALLEL_JIT)
+def matmul_split(A, B, C, n_blocks):
+    """C = A · B with A's rows split into n_blocks blocks computed at once, as the kernels split
+    their large products (engine.bench measures the square-product bound with it)."""
+    for p in prange(n_blocks):
+        lo, hi = block(A.shape[0], n_blocks, p)
+        matmul(A[lo:hi], B, C[lo:hi])
 
 
 # ----- tanh in arithmetic only, so the loops that call it vectorise (libm's tanh does not) ------
@@ -257,6 +327,27 @@ def affine(W, b, A_prev, Z, parts):
         _affine_blocks(W, b, A_prev, Z, n_blocks)
 
 
+@njit(inline="always", **JIT)
+def affine_activate(W, b, A_prev, Z, A, act, parts):
+    """affine, then A = f(Z). When the product is split and f is element-wise, each block of rows
+    is activated on the core that computed it."""
+    n, k = W.shape
+    n_blocks = blocks(parts, n, n * k * Z.shape[1], PARALLEL_MIN_MACS)
+    if n_blocks == 1 or act == SOFTMAX:
+        affine(W, b, A_prev, Z, parts)
+        activate(act, Z, A)
+    else:
+        _affine_activate_blocks(W, b, A_prev, Z, A, act, n_blocks)
+
+
+@njit(**PARALLEL_JIT)
+def _affine_activate_blocks(W, b, A_prev, Z, A, act, n_blocks):
+    for p in prange(n_blocks):
+        lo, hi = block(W.shape[0], n_blocks, p)
+        _affine(W[lo:hi], b[lo:hi], A_prev, Z[lo:hi])
+        activate(act, Z[lo:hi], A[lo:hi])
+
+
 @njit(**PARALLEL_JIT)
 def _affine_blocks(W, b, A_prev, Z, n_blocks):
     for p in prange(n_blocks):
@@ -269,7 +360,7 @@ def _affine(W, b, A_prev, Z):
     n, k = W.shape
     m = Z.shape[1]
     if n * k * m >= BLAS_MIN_MACS:
-        np.dot(W, A_prev, Z)
+        matmul(W, A_prev, Z)
         for j in range(n):
             bj = b[j, 0]
             for s in range(m):
@@ -407,7 +498,7 @@ def _weight_grads(dZ, A_prev_T, dW, db, scale):
     n, m = dZ.shape
     k = dW.shape[1]
     if n * k * m >= BLAS_MIN_MACS:
-        np.dot(dZ, A_prev_T, dW)
+        matmul(dZ, A_prev_T, dW)
         if scale != 1.0:
             for j in range(n):
                 for q in range(k):
@@ -442,9 +533,32 @@ def hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, parts):
 def _hidden_error_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, n_blocks):
     for p in prange(n_blocks):
         lo, hi = block(W.shape[1], n_blocks, p)
-        # a block of W's columns, copied so the product gets the contiguous array BLAS needs
-        _hidden_error(np.ascontiguousarray(W[:, lo:hi]), dZ, Z_prev[lo:hi], A_prev[lo:hi], act_prev,
-                      dZ_prev[lo:hi])
+        _hidden_error(W[:, lo:hi], dZ, Z_prev[lo:hi], A_prev[lo:hi], act_prev, dZ_prev[lo:hi])
+
+
+@njit(inline="always", **JIT)
+def error_and_grads_below(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, A_below_T, dW_prev, db_prev, parts):
+    """hidden_error (dZˡ⁻¹ from dZˡ), then weight_grads of layer l−1 (from dZˡ⁻¹ and Aˡ⁻²ᵀ, given
+    as A_below_T). Both split by rows of dZˡ⁻¹, so when split, each core computes its block's
+    error and at once that block's weight gradients: one parallel loop instead of two."""
+    n, k = W.shape
+    m = dZ.shape[1]
+    n_blocks = blocks(parts, k, n * k * m + k * m * dW_prev.shape[1], PARALLEL_MIN_MACS)
+    if n_blocks == 1:
+        _hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev)
+        _weight_grads(dZ_prev, A_below_T, dW_prev, db_prev, 1.0)
+    else:
+        _error_and_grads_below_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, A_below_T, dW_prev, db_prev,
+                                      n_blocks)
+
+
+@njit(**PARALLEL_JIT)
+def _error_and_grads_below_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, A_below_T, dW_prev, db_prev,
+                                  n_blocks):
+    for p in prange(n_blocks):
+        lo, hi = block(W.shape[1], n_blocks, p)
+        _hidden_error(W[:, lo:hi], dZ, Z_prev[lo:hi], A_prev[lo:hi], act_prev, dZ_prev[lo:hi])
+        _weight_grads(dZ_prev[lo:hi], A_below_T, dW_prev[lo:hi], db_prev[lo:hi], 1.0)
 
 
 @njit(**JIT)   # not inlined like the others: its eight derivative loops would be compiled into every caller
@@ -452,7 +566,7 @@ def _hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev):
     n, k = W.shape
     m = dZ.shape[1]
     if n * k * m >= BLAS_MIN_MACS:
-        np.dot(W.T, dZ, dZ_prev)
+        matmul(W.T, dZ, dZ_prev)
     else:
         for q in range(k):
             for s in range(m):
@@ -799,6 +913,13 @@ def _view(buf, off, n, m):
     return buf[off:off + n * m].reshape((n, m))
 
 
+@njit(inline="always", **JIT)
+def _grad_views(grad, p_off, sizes, l):
+    """dW and db of layer l (from 0) in the flat gradient."""
+    n_out, n_in = sizes[l + 1], sizes[l]
+    return _view(grad, p_off[l], n_out, n_in), _view(grad, p_off[l] + n_out * n_in, n_out, 1)
+
+
 @njit(**JIT)
 def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
                X_rows, Y_rows, order, batch_size, n_steps, start_cursor,
@@ -850,10 +971,9 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
             Z = _view(zbuf, u_off[l], n_out, m)
             A = _view(abuf, u_off[l], n_out, m)
             if l == 0:
-                affine(W, b, XB[:m].T, Z, parts)
+                affine_activate(W, b, XB[:m].T, Z, A, acts[l], parts)
             else:
-                affine(W, b, _view(abuf, u_off[l - 1], n_in, m), Z, parts)
-            activate(acts[l], Z, A)
+                affine_activate(W, b, _view(abuf, u_off[l - 1], n_in, m), Z, A, acts[l], parts)
         A_out = _view(abuf, u_off[L - 1], sizes[L], m)
         losses[step] = cost(loss, A_out, YB[:m].T, log_eps)
         if not is_finite(losses[step]):
@@ -861,20 +981,29 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
         # backward: dZ here is already divided by m, so dW and db need no further scaling
         output_error(acts[L - 1], loss, _view(zbuf, u_off[L - 1], sizes[L], m), A_out,
                      YB[:m].T, _view(dzbuf, u_off[L - 1], sizes[L], m), 1.0 / m)
-        for l in range(L - 1, -1, -1):
+        # the output layer's weight gradients, then for each layer l from the top: the error of
+        # layer l−1 and, in the same pass, layer l−1's weight gradients
+        top = L - 1
+        dW, db = _grad_views(grad, p_off, sizes, top)
+        if top == 0:
+            weight_grads(_view(dzbuf, u_off[0], sizes[1], m), XB[:m], dW, db, 1.0, parts)
+        else:
+            weight_grads(_view(dzbuf, u_off[top], sizes[L], m), _view(abuf, u_off[top - 1], sizes[top], m).T,
+                         dW, db, 1.0, parts)
+        for l in range(top, 0, -1):
             n_out = sizes[l + 1]
             n_in = sizes[l]
+            W = _view(theta, p_off[l], n_out, n_in)
             dZ = _view(dzbuf, u_off[l], n_out, m)
-            dW = _view(grad, p_off[l], n_out, n_in)
-            db = _view(grad, p_off[l] + n_out * n_in, n_out, 1)
-            if l == 0:
-                weight_grads(dZ, XB[:m], dW, db, 1.0, parts)
+            Z_prev = _view(zbuf, u_off[l - 1], n_in, m)
+            A_prev = _view(abuf, u_off[l - 1], n_in, m)
+            dZ_prev = _view(dzbuf, u_off[l - 1], n_in, m)
+            dW, db = _grad_views(grad, p_off, sizes, l - 1)
+            if l == 1:
+                error_and_grads_below(W, dZ, Z_prev, A_prev, acts[l - 1], dZ_prev, XB[:m], dW, db, parts)
             else:
-                A_prev = _view(abuf, u_off[l - 1], n_in, m)
-                weight_grads(dZ, A_prev.T, dW, db, 1.0, parts)
-                W = _view(theta, p_off[l], n_out, n_in)
-                hidden_error(W, dZ, _view(zbuf, u_off[l - 1], n_in, m), A_prev, acts[l - 1],
-                             _view(dzbuf, u_off[l - 1], n_in, m), parts)
+                error_and_grads_below(W, dZ, Z_prev, A_prev, acts[l - 1], dZ_prev,
+                                      _view(abuf, u_off[l - 2], sizes[l - 1], m).T, dW, db, parts)
         g_sum = abs_sum_parts(grad, parts)
         if not is_finite(g_sum):
             return step, False, cursor

@@ -1,17 +1,19 @@
-"""How many blocks the compiled kernels split their large products and updates into, one per core.
+"""How many blocks the compiled kernels split their large products and updates into, one per core,
+and which library's matrix product they call (engine.blas).
 
 A mini-batch step of a big network is a few matrix products plus passes over every parameter.
-OpenBLAS runs one product on both cores, but each product then waits for the slower thread, and
-the passes between products run on one core. Splitting each product by rows and each pass by
-ranges into one block per core, in a Numba parallel loop, keeps both cores busy through the whole
-step: the 784-512-10 epoch takes about 20% less time.
+A BLAS with its own threads runs one product on both cores, but each product then waits for the
+slower thread, and the passes between products run on one core. Splitting each product by rows and
+each pass by ranges into one block per core, in a Numba parallel loop, keeps both cores busy through
+the whole step: the 784-512-10 epoch takes about 20% less time.
 
-That needs the BLAS that Numba calls (SciPy's OpenBLAS) to run single-threaded: two threads calling
-an OpenBLAS whose own thread pool has started take about 20 times as long per product. OpenBLAS
-reads its thread count once, when it is loaded, so this module loads it first, with
-OPENBLAS_NUM_THREADS=1 set for that moment only; NumPy's own OpenBLAS is a separate library and
-keeps its threads. When that is not possible (SciPy's BLAS was loaded earlier, or Numba has no
-thread-safe threading layer), PARTS is 1 and the kernels run as before, with a multi-threaded BLAS.
+That needs a BLAS that runs one thread per call. MKL, when installed, is told so when it is loaded.
+Otherwise the kernels call SciPy's OpenBLAS, in which two threads calling an OpenBLAS whose own
+thread pool has started take about 20 times as long per product. OpenBLAS reads its thread count
+once, when it is loaded, so this module loads it first, with OPENBLAS_NUM_THREADS=1 set for that
+moment only; NumPy's own OpenBLAS is a separate library and keeps its threads. When neither is
+possible (SciPy's BLAS was loaded earlier, or Numba has no thread-safe threading layer), PARTS is 1
+and the kernels call a multi-threaded BLAS.
 """
 
 import ctypes
@@ -22,6 +24,8 @@ import threading
 from contextlib import contextmanager
 
 import numba
+
+from . import blas
 
 BLAS_MODULE = "scipy.linalg.cython_blas"
 
@@ -61,7 +65,11 @@ def _start_threads():
     parallelism when it starts (omp_set_nested(1), in the calling thread), in the GNU OpenMP
     runtime that every library of the process using it shares; PyTorch, whose parallel loops call
     MKL's, then ran 4 times slower, with 4 threads on 2 cores. The engine never nests, so it turns
-    nesting off again."""
+    nesting off again.
+
+    OpenMP is tried before TBB (which MKL brings along): the 784-512-10 epoch is 7% faster with it."""
+    if numba.config.THREADING_LAYER == "default" and "NUMBA_THREADING_LAYER_PRIORITY" not in os.environ:
+        numba.config.THREADING_LAYER_PRIORITY = ["omp", "tbb", "workqueue"]
     try:
         numba.get_num_threads()
         layer = numba.threading_layer()
@@ -75,16 +83,30 @@ def _start_threads():
     return layer
 
 
-def _parts():
+def _parts_and_blas():
+    """(blocks per large product, the BLAS the kernels call: "mkl" or "scipy")."""
     cores = numba.config.NUMBA_NUM_THREADS
-    if cores < 2 or _start_threads() not in ("omp", "tbb"):
-        return 1
-    _load_blas_single_threaded()
-    return cores if blas_threads() == 1 else 1
+    if cores < 2:
+        return 1, ("mkl" if blas.bind_mkl() else _scipy(single_threaded=False))
+    if _start_threads() not in ("omp", "tbb"):
+        # no splitting: the products had better use a BLAS with threads of its own
+        return 1, _scipy(single_threaded=False)
+    if blas.bind_mkl():
+        return cores, "mkl"
+    _scipy(single_threaded=True)
+    return (cores if blas_threads() == 1 else 1), "scipy"
 
 
-# Blocks per large product or pass: the number of cores, or 1 when splitting is not possible.
-PARTS = _parts()
+def _scipy(single_threaded):
+    if single_threaded:
+        _load_blas_single_threaded()
+    blas.bind_scipy()
+    return "scipy"
+
+
+# Blocks per large product or pass: the number of cores, or 1 when splitting is not possible;
+# and which library's matrix product the kernels call (engine.blas).
+PARTS, BLAS = _parts_and_blas()
 
 
 def _serial_in_child():

@@ -10,7 +10,7 @@ import threading
 import numpy as np
 import pytest
 
-from engine import Network, Trainer, TrainingDiverged, kernels, threads
+from engine import Network, Trainer, TrainingDiverged, blas, kernels, threads
 
 RNG = np.random.default_rng(0)
 
@@ -178,35 +178,61 @@ from engine import threads
 from threadpoolctl import threadpool_info
 pools = {os.path.basename(os.path.dirname(p["filepath"])): p["num_threads"] for p in threadpool_info()
          if p.get("internal_api") == "openblas"}
+mkl = [p["num_threads"] for p in threadpool_info() if p.get("internal_api") == "mkl"]
 levels = None
 if numba.threading_layer() == "omp":
     levels = ctypes.CDLL("libgomp.so.1").omp_get_max_active_levels()
-print(json.dumps({"parts": threads.PARTS, "pools": pools, "layer": numba.threading_layer(), "levels": levels}))
+print(json.dumps({"parts": threads.PARTS, "blas": threads.BLAS, "pools": pools, "mkl": mkl,
+                  "layer": numba.threading_layer(), "levels": levels}))
 """
 
 
-def probe(mode):
-    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS")}
+def probe(mode, blas=None):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("OPENBLAS_NUM_THREADS", "NUMBA_NUM_THREADS", "BACKPROP_EXPLORER_BLAS")}
+    if blas:
+        env["BACKPROP_EXPLORER_BLAS"] = blas
     out = subprocess.run([sys.executable, "-c", PROBE, mode], capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-@pytest.mark.skipif((os.cpu_count() or 1) < 2 or not ctypes.util.find_library("gomp"),
-                    reason="splitting needs two cores and an OpenMP runtime")
-def test_on_two_cores_the_engine_splits_with_numbas_blas_single_threaded_and_numpys_untouched():
+two_cores_and_openmp = pytest.mark.skipif((os.cpu_count() or 1) < 2 or not ctypes.util.find_library("gomp"),
+                                          reason="splitting needs two cores and an OpenMP runtime")
+
+
+@two_cores_and_openmp
+def test_on_two_cores_the_engine_splits_with_its_blas_single_threaded_and_numpys_untouched():
     found = probe("engine-first")
     assert found["parts"] == os.cpu_count()
-    assert found["layer"] in ("omp", "tbb")
-    assert found["pools"]["scipy.libs"] == 1              # what Numba calls: one thread per call
+    assert found["layer"] == "omp"                         # preferred to TBB, which MKL brings along
+    assert found["blas"] == ("mkl" if blas.mkl_installed() else "scipy")
+    if found["blas"] == "mkl":
+        assert found["mkl"] == [1]                         # what the kernels call: one thread per call
+    else:
+        assert found["pools"]["scipy.libs"] == 1
     assert found["pools"].get("numpy.libs", os.cpu_count()) == os.cpu_count()
     if found["layer"] == "omp":
         assert found["levels"] == 1                        # nested parallelism off again
 
 
-def test_when_scipys_blas_is_already_loaded_the_engine_does_not_split():
-    found = probe("scipy-first")
-    assert found["parts"] == 1
+@two_cores_and_openmp
+def test_with_scipys_blas_chosen_the_engine_splits_with_it_single_threaded():
+    found = probe("engine-first", blas="scipy")
+    assert found["parts"] == os.cpu_count() and found["blas"] == "scipy" and found["mkl"] == []
+    assert found["pools"]["scipy.libs"] == 1
+
+
+def test_when_scipys_blas_is_already_loaded_with_threads_the_engine_does_not_split_on_it():
+    found = probe("scipy-first", blas="scipy")
+    assert found["parts"] == 1 and found["blas"] == "scipy"
     assert found["pools"]["scipy.libs"] == os.cpu_count()
+
+
+@pytest.mark.skipif(not blas.mkl_installed(), reason="MKL is not installed")
+@two_cores_and_openmp
+def test_with_mkl_scipys_blas_loaded_earlier_does_not_matter():
+    found = probe("scipy-first")
+    assert found["parts"] == os.cpu_count() and found["blas"] == "mkl" and found["mkl"] == [1]
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
