@@ -1,13 +1,17 @@
 """`backprop-explorer bench`: the engine's speed, as ratios to plain NumPy (and PyTorch) run here.
 
-Every workload is measured in this one process, so the ratios hold on whatever machine runs it.
+Every workload is measured in this one run, so the ratios hold on whatever machine runs it; PyTorch
+in a process of its own when the engine calls MKL (see without_mkl).
 """
 
 import json
 import os
+import pickle
 import subprocess
 import sys
+import tempfile
 import time
+from importlib import import_module
 
 import numpy as np
 
@@ -53,6 +57,45 @@ def _torch_available():
         return True
     except ImportError:
         return False
+
+
+_CHILD = """
+import pickle, sys
+from importlib import import_module
+with open(sys.argv[1], "rb") as f:
+    module, name, args = pickle.load(f)
+result = getattr(import_module(module), name)(*args)
+with open(sys.argv[1], "wb") as f:
+    pickle.dump(result, f)
+"""
+
+
+def without_mkl(function, *args):
+    """function(*args), in a process of its own whose engine calls SciPy's BLAS when this process's
+    calls MKL. MKL's single-threaded layer, once loaded, holds for the MKL built into PyTorch too:
+    measured here, PyTorch would run on one core."""
+    if threads.BLAS != "mkl":
+        return function(*args)
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "call.pickle")
+        with open(path, "wb") as f:
+            pickle.dump((function.__module__, function.__name__, args), f)
+        subprocess.run([sys.executable, "-c", _CHILD, path], check=True,
+                       env=dict(os.environ, BACKPROP_EXPLORER_BLAS="scipy"))
+        with open(path, "rb") as f:
+            return pickle.load(f)
+
+
+def blas_in_use():
+    """The BLAS this process's engine calls: "mkl" or "scipy"."""
+    return threads.BLAS
+
+
+def torch_tiny_steps_per_s(n_steps):
+    import torch
+    torch.set_num_threads(os.cpu_count() or 1)
+    X, Y = _tiny_data()
+    return n_steps / _timed(_torch_tiny_steps, X.T.copy(), Y.T.copy(), n_steps)
 
 
 def _torch_tiny_steps(X_rows, Y_rows, n_steps, lr=0.03, batch=10):
@@ -101,10 +144,7 @@ def bench_tiny(quick):
               "engine_steps_per_s": round(engine_rate), "numpy_steps_per_s": round(numpy_rate),
               "speedup_vs_numpy": round(engine_rate / numpy_rate, 1), "goal_steps_per_s": 200_000}
     if _torch_available():
-        import torch
-        torch.set_num_threads(os.cpu_count() or 1)
-        n_torch = 2_000 if quick else 10_000
-        torch_rate = n_torch / _timed(_torch_tiny_steps, X.T.copy(), Y.T.copy(), n_torch)
+        torch_rate = without_mkl(torch_tiny_steps_per_s, 2_000 if quick else 10_000)
         result["torch_steps_per_s"] = round(torch_rate)
         result["speedup_vs_torch"] = round(engine_rate / torch_rate, 1)
     return result
@@ -175,11 +215,7 @@ def mnist_epoch_flops(samples=MNIST_SAMPLES, sizes=MNIST_SIZES):
 
 
 def bench_mnist(quick):
-    rng = np.random.default_rng(0)
-    X_rows = rng.random((MNIST_SAMPLES, 784), dtype=np.float32)
-    labels = rng.integers(0, 10, MNIST_SAMPLES)
-    Y_rows = np.zeros((MNIST_SAMPLES, 10), np.float32)
-    Y_rows[np.arange(MNIST_SAMPLES), labels] = 1
+    X_rows, Y_rows, order = _mnist_data()
     net = Network(MNIST_SIZES, hidden="relu", output="softmax", loss="cce", init="he", seed=0, dtype=np.float32)
     trainer = Trainer(net, (X_rows.T, Y_rows.T), optimizer="rmsprop", lr=1e-3, batch_size=128, seed=0)
     trainer.train(steps=5)
@@ -189,8 +225,7 @@ def bench_mnist(quick):
     else:
         engine_epoch = min(_timed(trainer.train, None, 1) for _ in range(2))
     n_ref = 60 if quick else 150
-    from .classic import BATCH, NumpyClassic, TorchClassic        # the same references bench --classic runs
-    order = rng.permutation(MNIST_SAMPLES)
+    from .classic import BATCH, NumpyClassic        # the same references bench --classic runs
     numpy_epoch = _timed(NumpyClassic(0).steps, X_rows, Y_rows, order[:n_ref * BATCH]) * steps_per_epoch / n_ref
     numpy_bound = matmul_bound_seconds(mnist_epoch_flops())
     engine_blas_bound = engine_blas_bound_seconds(mnist_epoch_flops())
@@ -200,18 +235,35 @@ def bench_mnist(quick):
               "engine_s_per_epoch": round(engine_epoch, 3), "numpy_s_per_epoch": round(numpy_epoch, 3),
               "matmul_bound_s": round(bound, 3), "engine_over_bound": round(engine_epoch / bound, 2),
               "numpy_blas_bound_s": round(numpy_bound, 3), "engine_blas_bound_s": round(engine_blas_bound, 3),
-              "engine_blas": threads.BLAS,
+              "engine_blas": blas_in_use(),
               "same_shape_matmuls_s": round(same_shapes, 3),
               "engine_over_same_shape_matmuls": round(engine_epoch / same_shapes, 2),
               "goal_over_bound": 1.3}
     if _torch_available():
-        import torch
-        torch.set_num_threads(os.cpu_count() or 1)
-        n_torch = 40 if quick else 120
-        seconds = _timed(TorchClassic(0).steps, X_rows, Y_rows, order[:n_torch * BATCH])
-        result["torch_s_per_epoch"] = round(seconds * steps_per_epoch / n_torch, 3)
-        result["torch_same_shape_matmuls_s"] = round(torch_same_shapes_seconds(steps_per_epoch), 3)
+        epoch, products = without_mkl(torch_mnist_seconds, 40 if quick else 120, steps_per_epoch)
+        result["torch_s_per_epoch"] = round(epoch, 3)
+        result["torch_same_shape_matmuls_s"] = round(products, 3)
     return result
+
+
+def _mnist_data():
+    """The mnist-shaped workload's random data and the sample order the references step through."""
+    rng = np.random.default_rng(0)
+    X_rows = rng.random((MNIST_SAMPLES, 784), dtype=np.float32)
+    labels = rng.integers(0, 10, MNIST_SAMPLES)
+    Y_rows = np.zeros((MNIST_SAMPLES, 10), np.float32)
+    Y_rows[np.arange(MNIST_SAMPLES), labels] = 1
+    return X_rows, Y_rows, rng.permutation(MNIST_SAMPLES)
+
+
+def torch_mnist_seconds(n_steps, steps_per_epoch):
+    """PyTorch's seconds per mnist-shaped epoch (from n_steps steps), and its products' alone."""
+    import torch
+    from .classic import BATCH, TorchClassic
+    torch.set_num_threads(os.cpu_count() or 1)
+    X_rows, Y_rows, order = _mnist_data()
+    seconds = _timed(TorchClassic(0).steps, X_rows, Y_rows, order[:n_steps * BATCH])
+    return seconds * steps_per_epoch / n_steps, torch_same_shapes_seconds(steps_per_epoch)
 
 
 COLD_START = """

@@ -3,7 +3,7 @@
 On the shapes of a big network's step (for 784-512-10: 256×784 by 784×128 on each core) MKL's
 single-threaded sgemm runs about a quarter faster than the OpenBLAS that SciPy ships, and the
 products are most of an epoch. The kernels split each product over the cores themselves
-(engine.threads), so whichever library is used must run one thread per call.
+(engine.threads), so whichever library is used must run one thread per call there.
 
 The kernels call two external symbols, ``backprop_sgemm`` and ``backprop_dgemm``, with the Fortran
 BLAS interface that MKL and SciPy's ``cython_blas`` both provide. This module binds them to one
@@ -36,8 +36,8 @@ def _mkl_library_path():
     return None
 
 
-def _load_mkl_sequential():
-    """MKL's (sgemm, dgemm) addresses with MKL set to run one thread per call, or None."""
+def _load_mkl_single_threaded():
+    """MKL's (sgemm, dgemm) addresses, with MKL set to its single-threaded layer, or None."""
     if os.environ.get("BACKPROP_EXPLORER_BLAS", "").lower() == "scipy":
         return None
     path = _mkl_library_path()
@@ -46,11 +46,8 @@ def _load_mkl_sequential():
     try:
         lib = ctypes.CDLL(path)
         lib.MKL_Set_Threading_Layer.argtypes = [ctypes.c_int]
-        lib.MKL_Set_Threading_Layer(MKL_SEQUENTIAL)
-        lib.MKL_Set_Num_Threads.argtypes = [ctypes.c_int]
-        lib.MKL_Set_Num_Threads(1)
-        if lib.MKL_Get_Max_Threads() != 1:
-            return None
+        if lib.MKL_Set_Threading_Layer(MKL_SEQUENTIAL) != MKL_SEQUENTIAL or lib.MKL_Get_Max_Threads() != 1:
+            return None                       # loaded earlier with threads of its own
         return ctypes.cast(lib.sgemm_, ctypes.c_void_p).value, ctypes.cast(lib.dgemm_, ctypes.c_void_p).value
     except (OSError, AttributeError):
         return None
@@ -77,9 +74,13 @@ def _bind(addresses):
 
 
 def bind_mkl():
-    """Point backprop_sgemm and backprop_dgemm at MKL's functions, when MKL is installed and can run
-    one thread per call. Returns whether it did."""
-    addresses = _load_mkl_sequential()
+    """Point backprop_sgemm and backprop_dgemm at MKL's functions, run single-threaded, when MKL is
+    installed. Returns whether it did.
+
+    MKL's single-threaded layer is process-wide: the MKL built into PyTorch then runs on one core
+    too, when both are in one process (engine.bench measures PyTorch in a process of its own). Its
+    threaded layers are not fit here: their GNU OpenMP hangs in a forked child."""
+    addresses = _load_mkl_single_threaded()
     if addresses is not None:
         _bind(addresses)
     return addresses is not None

@@ -1,5 +1,5 @@
 """`backprop-explorer bench --classic NAME`: the 784-512-10 classic on real images, epoch by epoch,
-through the engine, plain NumPy and PyTorch (when installed), in one process.
+through the engine, plain NumPy and PyTorch (when installed).
 
 relu hidden layer, softmax output, cce, RMSprop (lr 1e-3, rho 0.9), batch 128, float32, He
 initialisation. Each implementation reports its test accuracy after every epoch and its training
@@ -12,7 +12,7 @@ import time
 import numpy as np
 
 from . import datasets
-from .bench import _torch_available
+from .bench import _torch_available, without_mkl
 from .network import Network
 from .trainer import Trainer
 
@@ -111,6 +111,16 @@ def _run(model, X_train, Y_train, X_test, y_test, epochs):
     return {"test_accuracy_per_epoch": accuracies, "s_per_epoch": round(seconds / epochs, 3)}
 
 
+def torch_classic(name, data_dir, epochs, seed):
+    """PyTorch's run of the classic (engine.bench.without_mkl runs it in a process of its own)."""
+    import os
+    import torch
+    torch.set_num_threads(os.cpu_count() or 1)
+    data = datasets.load(name, data_dir=data_dir)
+    return _run(TorchClassic(seed), np.ascontiguousarray(data.X_train.T), np.ascontiguousarray(data.Y_train.T),
+                np.ascontiguousarray(data.X_test.T), data.Y_test.argmax(axis=0), epochs)
+
+
 def run_classic(name, data_dir=None, epochs=5, seed=0, json_output=False):
     data = datasets.load(name, data_dir=data_dir)
     X_train = np.ascontiguousarray(data.X_train.T)
@@ -118,20 +128,19 @@ def run_classic(name, data_dir=None, epochs=5, seed=0, json_output=False):
     X_test = np.ascontiguousarray(data.X_test.T)
     y_test = data.Y_test.argmax(axis=0)
     models = {"engine": EngineClassic(seed, data), "numpy": NumpyClassic(seed)}
-    if _torch_available():
-        import os
-        import torch
-        torch.set_num_threads(os.cpu_count() or 1)
-        models["torch"] = TorchClassic(seed)
     EngineClassic(seed, data).trainer.train(steps=3)       # compile before timing
     results = {"dataset": name, "epochs": epochs, "network": "784-512-10 relu/softmax/cce rmsprop 1e-3 batch 128 float32"}
     for key, model in models.items():
         results[key] = _run(model, X_train, Y_train, X_test, y_test, epochs)
+    if _torch_available():
+        results["torch"] = without_mkl(torch_classic, name, data_dir, epochs, seed)
     if json_output:
         print(json.dumps(results))
         return 0
     print(f"784-512-10 on {name}, {epochs} epochs: test accuracy after each epoch, training seconds per epoch")
-    for key in models:
+    for key in ("engine", "numpy", "torch"):
+        if key not in results:
+            continue
         r = results[key]
         print(f"{key:<8} {' '.join(f'{a:.3f}' for a in r['test_accuracy_per_epoch'])}   {r['s_per_epoch']:.3f} s/epoch")
     return 0

@@ -119,6 +119,14 @@ def matmul(A, B, C):
         _sgemm(*args)
     else:
         _dgemm(*args)
+    # The call took only addresses: without a use of the arrays after it, Numba frees them as soon
+    # as their addresses are read, and the BLAS would read freed memory.
+    _keep_until_here(ints, scalars, flags, A, B)
+
+
+@njit(**JIT)
+def _keep_until_here(*arrays):
+    pass
 
 
 @njit(**PARALLEL_JIT)

@@ -7,8 +7,8 @@ slower thread, and the passes between products run on one core. Splitting each p
 each pass by ranges into one block per core, in a Numba parallel loop, keeps both cores busy through
 the whole step: the 784-512-10 epoch takes about 20% less time.
 
-That needs a BLAS that runs one thread per call. MKL, when installed, is told so when it is loaded.
-Otherwise the kernels call SciPy's OpenBLAS, in which two threads calling an OpenBLAS whose own
+That needs a BLAS that runs one thread per call. MKL, when installed, is set so when it is loaded
+(engine.blas). Otherwise the kernels call SciPy's OpenBLAS, in which two threads calling an OpenBLAS whose own
 thread pool has started take about 20 times as long per product. OpenBLAS reads its thread count
 once, when it is loaded, so this module loads it first, with OPENBLAS_NUM_THREADS=1 set for that
 moment only; NumPy's own OpenBLAS is a separate library and keeps its threads. When neither is

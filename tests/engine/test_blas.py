@@ -76,3 +76,12 @@ def test_training_through_mkl_matches_training_through_scipys_blas():
     assert (with_mkl["blas"], with_scipy["blas"]) == ("mkl", "scipy")
     np.testing.assert_allclose(with_mkl["w"], with_scipy["w"], rtol=1e-4, atol=1e-6)
     assert with_mkl["loss"] == pytest.approx(with_scipy["loss"], rel=1e-4)
+
+
+def test_the_bench_measures_pytorch_in_a_process_without_mkl():
+    from engine.bench import blas_in_use, without_mkl
+    if threads.BLAS == "mkl":
+        assert without_mkl(os.getpid) != os.getpid()
+        assert without_mkl(blas_in_use) == "scipy"
+    else:
+        assert without_mkl(os.getpid) == os.getpid()
