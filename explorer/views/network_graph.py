@@ -27,6 +27,7 @@ from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme, rgb_hex
 from engine.inspect import param_symbol
 
 from .graph_layout import network_layout
+from .math_panel import num
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -42,17 +43,11 @@ RIGHT_MARGIN = 40
 
 
 def fmt(v) -> str:
-    """A number as a person reads it: 4 significant digits, scientific when tiny or huge."""
+    """A number as a person reads it, as the Math panel prints it: 4 significant digits, scientific
+    when tiny or huge (5.028e−6), a true minus sign; "—" for no value."""
     if v is None:
         return "—"
-    v = float(v)
-    if not math.isfinite(v):
-        return str(v)
-    if v == 0:
-        return "0"
-    if abs(v) < 1e-3 or abs(v) >= 1e5:
-        return f"{v:.3e}"
-    return f"{v:.4g}"
+    return num(v)
 
 
 def levels_for(activation: str, image: np.ndarray) -> tuple[float, float]:

@@ -253,7 +253,7 @@ def test_clicking_an_edge_and_typing_a_value_sets_that_weight(window, qtbot):
     qtbot.waitUntil(lambda: window.last_message.startswith("W²₁‚₃ set to 0.75"), timeout=5000)   # as on screen
     qtbot.waitUntil(lambda: "value 0.75" in g.info.text(), timeout=5000)
     window.post("set_weight", 1, 0, 2, -0.5)                     # a change made elsewhere reaches the line
-    qtbot.waitUntil(lambda: "value -0.5" in g.info.text(), timeout=5000)
+    qtbot.waitUntil(lambda: "value −0.5" in g.info.text(), timeout=5000)
     window.post("step")
     qtbot.waitUntil(lambda: "(last step's batch)" in g.info.text(), timeout=5000)
 
@@ -429,3 +429,10 @@ def test_the_shortcuts_dialog_lists_every_shortcut_and_phases_are_in_the_trainin
     assert {"N", "Shift+N", "Ctrl+I"} <= listed
     training = [a.text() for a in window.training_menu.actions()]
     assert "Next phase" in training and "Previous phase" in training
+
+
+def test_graph_and_loss_numbers_are_written_as_the_math_panel_writes_them():
+    # a true minus sign and a short exponent, not "-5.028e-06"
+    assert fmt(-5.028e-6) == "−5.028e−6"
+    assert fmt(-0.12345) == "−0.1235"
+    assert fmt(float("inf")) == "∞" and fmt(float("nan")) == "NaN" and fmt(None) == "—"
