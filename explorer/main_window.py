@@ -75,6 +75,7 @@ def image_set_named_by(path: str) -> str | None:
     return None
 
 
+
 class MainWindow(QMainWindow):
     snapshot_shown = Signal(object)                    # Snapshot, after every view drew it
     training_diverged = Signal(str)                    # the worker stopped a diverging run (GUI thread)
@@ -144,6 +145,10 @@ class MainWindow(QMainWindow):
             lambda x, y: self.post("add_point", x, y, self.draw_class.selected))
         self.point_clicks.remove_requested.connect(
             lambda x, y: self.post("remove_point", x, y, pick_radius(self.snapshot) if self.snapshot else None))
+        # the one-input function plot: a click's height is the new point's target
+        self.function_clicks = PlotClicks(self.boundary.function_plot.getPlotItem(), self)
+        self.function_clicks.add_requested.connect(self._on_function_plot_add)
+        self.function_clicks.remove_requested.connect(self._on_function_plot_remove)
         self._connect()
         self.controls.set_state(self.state)
         self.data_panel.set_state(self.state)
@@ -178,7 +183,8 @@ class MainWindow(QMainWindow):
         install_phase_panels(self)
         cache_plot_axes(self)
 
-        self.resize(1400, 900)
+        available = self.screen().availableGeometry()
+        self.resize(min(1400, available.width()), min(900, available.height()))
         if restore:
             geo = self.settings.value("geometry")
             if isinstance(geo, QByteArray) and not geo.isEmpty():
@@ -186,6 +192,26 @@ class MainWindow(QMainWindow):
             st = self.settings.value("windowState")
             if isinstance(st, QByteArray) and not st.isEmpty():
                 self.restoreState(st)
+
+    def _function_axis(self):
+        return None if self.snapshot is None else BoundaryView._function_input(self.snapshot)
+
+    def _on_function_plot_add(self, u: float, target: float) -> None:
+        axis = self._function_axis()
+        if axis is not None:
+            from .point_editor import function_point
+            self.post("add_point", *function_point(self.snapshot, axis, u), target)
+
+    def _on_function_plot_remove(self, u: float, target: float) -> None:
+        axis = self._function_axis()
+        if axis is None:
+            return
+        from .point_editor import function_nearest, function_point
+        hit = function_nearest(self.snapshot, axis, u, target)
+        if hit is None:                      # the worker then says there is no point near the click
+            self.post("remove_point", *function_point(self.snapshot, axis, u), 0.0)
+        else:
+            self.post("remove_point", *hit, 1e-9)
 
     # ------------------------------------------------------------------ seams
     def add_panel(self, name: str, widget: QWidget, area=Qt.RightDockWidgetArea,
@@ -295,14 +321,23 @@ class MainWindow(QMainWindow):
         self.params_toolbar = params
         self._toolbar_break = False
 
+    def resize(self, *size) -> None:
+        """QWidget.resize, with the toolbars first set for the new width: on one row they hold the
+        window at least as wide as they are, so a narrower size would not be reached."""
+        self._fit_toolbars(size[0] if len(size) == 2 else size[0].width())
+        self.layout().activate()            # the window's minimum size follows the rows at once
+        super().resize(*size)
+
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
         self._fit_toolbars()
 
-    def _fit_toolbars(self) -> None:
-        """One row of toolbars when they fit in the window's width, two when they do not."""
+    def _fit_toolbars(self, width: int | None = None) -> None:
+        """One row of toolbars when they fit in the window's width (their preferred width, well
+        above the narrowest one row allows, so a window made narrower by hand wraps them before it
+        is held back), two when they do not."""
         needed = self.toolbar.sizeHint().width() + self.params_toolbar.sizeHint().width()
-        wrap = needed > self.width()
+        wrap = (self.width() if width is None else width) < needed
         if wrap != self._toolbar_break:
             self._toolbar_break = wrap
             if wrap:

@@ -115,6 +115,34 @@ def remove_nearest(data, x: float, y: float, radius: float | None = None):
     return new, hit
 
 
+def function_point(snap, axis: int, u: float) -> tuple[float, float]:
+    """The (x1, x2) of a point added by a click at input value u on the one-input function plot:
+    u on the input the network reads (axis 0 or 1), the other at the training points' mean,
+    where the plane view would show it (the network does not read it)."""
+    other = float(np.mean(snap.points_train[1 - axis])) if snap.points_train.shape[1] else 0.0
+    return (u, other) if axis == 0 else (other, u)
+
+
+def function_nearest(snap, axis: int, u: float, target: float, fraction: float = 0.05):
+    """The (x1, x2) of the point nearest to a click at (u, target) on the function plot, distance
+    measured in fractions of the points' spread on each axis; None when none is within fraction."""
+    parts = [(snap.points_train, snap.labels_train)]
+    if snap.points_test is not None:
+        parts.append((snap.points_test, snap.labels_test))
+    inputs = np.concatenate([pts[axis] for pts, _ in parts])
+    targets = np.concatenate([np.asarray(vals, dtype=float) for _, vals in parts])
+    if inputs.size == 0:
+        return None
+    spread_u = max(float(np.ptp(inputs)), 1e-12)
+    spread_t = max(float(np.ptp(targets)), 1e-12)
+    d = np.hypot((inputs - u) / spread_u, (targets - target) / spread_t)
+    i = int(np.argmin(d))
+    if d[i] > fraction * np.sqrt(2):
+        return None
+    points = np.concatenate([pts for pts, _ in parts], axis=1)
+    return float(points[0, i]), float(points[1, i])
+
+
 def pick_radius(data, fraction: float = 0.05) -> float:
     """A removal radius: ``fraction`` of the plot's diagonal."""
     xmin, xmax, ymin, ymax = data.extent if data.extent is not None else (-6, 6, -6, 6)
@@ -170,7 +198,9 @@ class DrawClassPicker(QWidget):
         lay = QHBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel("Click adds a point of class")
-        self.label.setToolTip("Left-click the plot to add a training point, right-click to remove the nearest point")
+        self.label.setToolTip("Left-click the plot to add a training point, right-click to remove the nearest point. "
+                              "On a plot of ŷ against one input, the height of the click is the point's target")
+        self.label.setWordWrap(True)          # wraps rather than widening a narrow panel
         self.combo = QComboBox()
         self.combo.setToolTip("The class of the points a left-click adds to the training data")
         self.combo.setSizeAdjustPolicy(QComboBox.AdjustToContents)
@@ -179,12 +209,15 @@ class DrawClassPicker(QWidget):
         self.target.setDecimals(3)
         self.target.setKeyboardTracking(False)
         self.target.setToolTip("The target value of the points a left-click adds to the training data")
+        # room for targets up to ±99999.999; its range (±1e9) alone would make it twice as wide
+        self.target.setMinimumWidth(self.target.fontMetrics().horizontalAdvance("-99999.999") + 36)
         lay.addWidget(self.label)
         lay.addWidget(self.combo)
         lay.addWidget(self.target)
         lay.addStretch(1)
         self._key = None
         self.regression = False
+        self.target.setVisible(False)       # until regression data comes: it must not widen the panel
 
     @property
     def selected(self):
@@ -201,8 +234,13 @@ class DrawClassPicker(QWidget):
         self._key = key
         self.regression = snap.kind == "regression"
         self.setVisible(snap.points_train is not None)
+        from .views.boundary import BoundaryView
+        on_function_plot = BoundaryView._function_input(snap) is not None
         self.combo.setVisible(not self.regression)
-        self.target.setVisible(self.regression)
+        self.target.setVisible(self.regression and not on_function_plot)
+        if on_function_plot:                # the click's height is the target
+            self.label.setText("Click adds a point there, right-click removes one")
+            return
         if self.regression:
             self.label.setText("Click adds a point with target")
             targets = np.asarray(snap.labels_train if snap.labels_train is not None else [0.0], dtype=float)

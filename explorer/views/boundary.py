@@ -63,7 +63,7 @@ class BoundaryView(QWidget):
         self.function_plot.setMouseEnabled(False, False)
         self.function_plot.hideButtons()
         self.function_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.function_plot.setLabel("left", "target y, prediction ŷ")
+        self.function_plot.setLabel("left", "y and ŷ")
         self.function_plot.setToolTip("The network's prediction ŷ for each value of its one input (line); "
                                       "dots are the data at their targets (white rims: training, dark rims: test)")
         self.prediction = self.function_plot.plot([], [], pen=pg.mkPen("#0877bd", width=2))

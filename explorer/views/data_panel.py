@@ -17,6 +17,7 @@ from .number_box import WholeNumberBox
 MAX_PLANE_CLASSES = min(8, len(CLASS_COLOURS))
 
 ICON = 44
+WIDE_TILE_COLUMNS, NARROW_TILE_COLUMNS = 4, 3
 
 
 def dataset_icon(name: str, theme: Theme = LIGHT, size: int = ICON) -> QIcon:
@@ -70,30 +71,31 @@ class DataPanel(QWidget):
         lay.setContentsMargins(6, 6, 6, 6)
 
         box = QGroupBox("Dataset")
-        grid = QGridLayout(box)
+        self.tile_grid = grid = QGridLayout(box)
         grid.setSpacing(4)
         self.dataset_group = QButtonGroup(self)
         self.dataset_group.setExclusive(True)
         self.dataset_buttons: dict[str, QToolButton] = {}
-        for i, name in enumerate(datasets.TWO_D_DATASETS):
+        for name in datasets.TWO_D_DATASETS:
             b = QToolButton()
             b.setCheckable(True)
             b.setIconSize(QSize(ICON, ICON))
             b.setToolButtonStyle(Qt.ToolButtonTextUnderIcon)
-            b.setText(name)
+            b.setText(name.replace("-", "-\n"))     # gaussian-hill on two lines: every tile as narrow as the rest
             kind = "regression" if name in datasets.REGRESSION_2D else "classification"
             b.setToolTip(f"{name}: a 2-D {kind} dataset")
             b.clicked.connect(lambda _c=False, n=name: self._propose(dataset=n))
             self.dataset_group.addButton(b)
             self.dataset_buttons[name] = b
-            grid.addWidget(b, i // 4, i % 4)
-        row = (len(datasets.TWO_D_DATASETS) + 3) // 4
+        widest = max(b.sizeHint().width() for b in self.dataset_buttons.values())
+        for b in self.dataset_buttons.values():
+            b.setMinimumWidth(widest)               # tiles of one width, in even columns
         tips = {"digits": "digits: scikit-learn's 1,797 handwritten digits, 8×8 pixels (64 inputs, 10 classes)",
                 "mnist": "mnist: 70,000 handwritten digits, 28×28 pixels (784 inputs); needs the files "
                          "(File › Open data folder)",
                 "fashion-mnist": "fashion-mnist: 70,000 clothing images, 28×28 pixels (784 inputs, 10 classes); "
                                  "needs the files (File › Open data folder)"}
-        for i, name in enumerate(datasets.IMAGE_DATASETS):
+        for name in datasets.IMAGE_DATASETS:
             b = QToolButton()
             b.setCheckable(True)
             b.setText(name)
@@ -102,11 +104,9 @@ class DataPanel(QWidget):
             b.clicked.connect(lambda _c=False, n=name: self._propose(dataset=n))
             self.dataset_group.addButton(b)
             self.dataset_buttons[name] = b
-            grid.addWidget(b, row, i + (1 if i == 2 else 0), 1, 2 if i == 2 else 1)
         self.data_note = QLabel("")
         self.data_note.setWordWrap(True)
         self.data_note.setToolTip("The data the network trains on")
-        grid.addWidget(self.data_note, row + 1, 0, 1, 4)
         lay.addWidget(box)
         self._draw_icons()
 
@@ -162,6 +162,35 @@ class DataPanel(QWidget):
         lay.addWidget(box3)
         lay.addStretch(1)
         self.apply_theme(theme)
+        # four columns of dataset tiles where they fit, three in a narrow panel (a 1024-pixel screen)
+        self._place_tiles(WIDE_TILE_COLUMNS)
+        self._wide_width = self.minimumSizeHint().width()
+        self._place_tiles(NARROW_TILE_COLUMNS)
+
+    def _place_tiles(self, columns: int) -> None:
+        """The 2-D dataset tiles in rows of `columns`, then the image datasets' row, then the note."""
+        from engine import datasets
+        grid = self.tile_grid
+        for b in self.dataset_buttons.values():
+            grid.removeWidget(b)
+        grid.removeWidget(self.data_note)
+        for i, name in enumerate(datasets.TWO_D_DATASETS):
+            grid.addWidget(self.dataset_buttons[name], i // columns, i % columns)
+        row = -(-len(datasets.TWO_D_DATASETS) // columns)
+        spans = [1] * len(datasets.IMAGE_DATASETS)
+        spans[-1] += columns - len(spans)                   # the last (the longest name) takes what is left
+        column = 0
+        for name, span in zip(datasets.IMAGE_DATASETS, spans):
+            grid.addWidget(self.dataset_buttons[name], row, column, 1, span)
+            column += span
+        grid.addWidget(self.data_note, row + 1, 0, 1, columns)
+        self.tile_columns = columns
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        columns = WIDE_TILE_COLUMNS if event.size().width() >= self._wide_width else NARROW_TILE_COLUMNS
+        if columns != self.tile_columns:
+            self._place_tiles(columns)
 
     def _draw_icons(self) -> None:
         for name, b in self.dataset_buttons.items():

@@ -538,6 +538,8 @@ class ImageViewsPanel(QWidget):
             b.setFixedWidth(32)
         self.page_label = QLabel("")
         self.page_label.setToolTip("Page of the test images shown, and how many there are")
+        # wraps onto a second line in a narrow panel rather than forcing the window wider
+        self.page_label.setWordWrap(True)
         self.strongest = QCheckBox("strongest neurons")
         self.strongest.setToolTip("Weights view: show the neurons with the largest weights instead of the first ones")
         self.strongest.toggled.connect(self._on_order_toggled)

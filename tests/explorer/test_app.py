@@ -66,6 +66,22 @@ def test_the_window_fits_a_small_laptop_screen_with_every_control_reachable(wind
                     and window.params_toolbar.geometry().top() == window.toolbar.geometry().top())
 
 
+PROJECTOR = (1024, 768)             # a lecture room's projector, or a 1280×720 screen at 125%
+
+
+def test_the_window_fits_a_1024_pixel_projector(window, qtbot):
+    window.resize(*PROJECTOR)                     # at once from 1400: the toolbars wrap first
+    qtbot.waitUntil(lambda: window.width() == PROJECTOR[0], timeout=5_000)
+    assert window.minimumSizeHint().width() <= PROJECTOR[0]
+    # the Data panel's dataset tiles go to three columns there, four where the panel is wide enough
+    panel = window.data_panel
+    assert panel.tile_columns == 3
+    panel.resize(panel._wide_width + 10, panel.height())
+    assert panel.tile_columns == 4
+    tiles = [panel.dataset_buttons[name] for name in ("circle", "gaussian-hill")]
+    assert tiles[0].minimumWidth() == tiles[1].minimumWidth()              # tiles of one width
+
+
 def test_a_long_message_takes_one_status_line_and_keeps_the_rest_in_its_tooltip(window):
     height = window.statusBar().sizeHint().height()
     window.show_message("Could not load mnist\nPut the files in ~/data\nor pick a folder", error=True)

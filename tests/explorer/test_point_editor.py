@@ -170,6 +170,16 @@ def test_the_class_picker_names_the_classes_of_a_csv_table(qtbot):
     assert picker.combo.itemText(2) == "2: c" and picker.selected == 0
 
 
+def test_the_target_box_stays_hidden_until_regression_data_comes(qtbot):
+    # shown before the first data, it made the Output panel wider than a 1024-pixel screen allows
+    picker = DrawClassPicker()
+    qtbot.addWidget(picker)
+    picker.show()
+    assert picker.target.isHidden()
+    assert picker.minimumSizeHint().width() < picker.target.sizeHint().width() + picker.combo.sizeHint().width() \
+        + picker.label.sizeHint().width()
+
+
 def test_reset_gives_new_weights_and_keeps_drawn_points(window, qtbot):
     m = window.worker.data.m_train
     window.post("add_point", 5.0, 5.0, 1)
@@ -178,3 +188,32 @@ def test_reset_gives_new_weights_and_keeps_drawn_points(window, qtbot):
     window.post("reset")
     qtbot.waitUntil(lambda: not np.array_equal(window.worker.trainer.net.weights[0], before), timeout=10_000)
     assert window.worker.data.m_train == m + 1 and window.snapshot.step == 0
+
+
+def test_on_the_one_input_function_plot_a_click_adds_a_point_at_its_input_and_target(window, qtbot):
+    pp = window.phase_panels
+    pp.open_preset(next(p for p in pp.presets if p.name == "single-neuron"))
+    view = window.boundary
+    qtbot.waitUntil(lambda: window.snapshot.sizes == (1, 1) and view.function_plot.isVisible(), timeout=20_000)
+    picker = window.draw_class
+    qtbot.waitUntil(lambda: picker.label.text() == "Click adds a point there, right-click removes one",
+                    timeout=10_000)
+    assert not picker.target.isVisible()              # the click's height is the target
+    plot = view.function_plot
+    vb = plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: vb.viewRange()[0][1] >= 4.5, timeout=10_000)
+    m, version = window.snapshot.points_train.shape[1], window.snapshot.data_version
+    _click(qtbot, plot, vb, 2.5, 6.0, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.snapshot.data_version > version, timeout=10_000)
+    snap = window.snapshot
+    assert snap.points_train.shape[1] == m + 1
+    assert snap.points_train[0, -1] == pytest.approx(2.5, abs=0.1)
+    assert snap.labels_train[-1] == pytest.approx(6.0, abs=0.2)
+    qtbot.waitUntil(lambda: sorted(view.function_train.getData()[0]) == sorted(snap.points_train[0]),
+                    timeout=10_000)                    # drawn at its target
+    version = snap.data_version
+    _click(qtbot, plot, vb, 2.55, 6.05, Qt.RightButton)       # near it: removes it
+    qtbot.waitUntil(lambda: window.snapshot.data_version > version, timeout=10_000)
+    assert window.snapshot.points_train.shape[1] == m
+    _click(qtbot, plot, vb, 0.5, 7.5, Qt.RightButton)         # far from every point
+    qtbot.waitUntil(lambda: "no point near the click" in window.last_message, timeout=10_000)
