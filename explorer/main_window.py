@@ -20,7 +20,7 @@ import time
 from PySide6.QtCore import QByteArray, QEventLoop, QSettings, Qt, QTimer, Signal
 from PySide6.QtGui import QAction, QActionGroup, QFont, QFontMetrics, QKeySequence
 from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QFrame, QLabel, QMainWindow, QMessageBox,
-                               QScrollArea, QSizePolicy, QToolBar, QWidget)
+                               QScrollArea, QSizePolicy, QStyle, QToolBar, QWidget)
 
 from .snapshot import Snapshot
 from .state import AppState
@@ -729,8 +729,10 @@ class MainWindow(QMainWindow):
             QTimer.singleShot(0, self.fit_docks)
 
     def fit_docks(self) -> None:
-        """The default panel sizes: the graph in the middle, room to read the bottom panels."""
-        self.resizeDocks([self._panels["Data"], self._panels["Output"]], [250, self._right_dock_width()],
+        """The default panel sizes: the graph in the middle, room to read the bottom panels, the
+        Data panel wide enough for four columns of dataset tiles (a narrow window takes it back)."""
+        data_width = self.data_panel.wide_width + self.style().pixelMetric(QStyle.PM_ScrollBarExtent)
+        self.resizeDocks([self._panels["Data"], self._panels["Output"]], [data_width, self._right_dock_width()],
                          Qt.Horizontal)
         self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
         if "Math" in self._panels and "Cost slice" in self._panels:

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
 from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
                                QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget)
@@ -163,8 +163,9 @@ class DataPanel(QWidget):
         lay.addStretch(1)
         self.apply_theme(theme)
         # four columns of dataset tiles where they fit, three in a narrow panel (a 1024-pixel screen)
+        self._watched = None                  # the scroll area's viewport, once shown in one
         self._place_tiles(WIDE_TILE_COLUMNS)
-        self._wide_width = self.minimumSizeHint().width()
+        self.wide_width = self.minimumSizeHint().width()
         self._place_tiles(NARROW_TILE_COLUMNS)
 
     def _place_tiles(self, columns: int) -> None:
@@ -186,11 +187,31 @@ class DataPanel(QWidget):
         grid.addWidget(self.data_note, row + 1, 0, 1, columns)
         self.tile_columns = columns
 
-    def resizeEvent(self, event) -> None:
-        super().resizeEvent(event)
-        columns = WIDE_TILE_COLUMNS if event.size().width() >= self._wide_width else NARROW_TILE_COLUMNS
+    def _fit_tiles(self, width: int) -> None:
+        columns = WIDE_TILE_COLUMNS if width >= self.wide_width else NARROW_TILE_COLUMNS
         if columns != self.tile_columns:
             self._place_tiles(columns)
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._watched is None:
+            self._fit_tiles(event.size().width())
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        # In a scroll area the panel is never narrower than its own minimum, which four columns
+        # raise: the room there is the area's viewport (the panel's parent), so it is watched.
+        parent = self.parentWidget()
+        if parent is not None and parent is not self._watched and parent.parentWidget() is not None \
+                and hasattr(parent.parentWidget(), "setWidgetResizable"):
+            parent.installEventFilter(self)
+            self._watched = parent
+            self._fit_tiles(parent.width())
+
+    def eventFilter(self, watched, event) -> bool:
+        if watched is self._watched and event.type() == QEvent.Resize:
+            self._fit_tiles(watched.width())
+        return False
 
     def _draw_icons(self) -> None:
         for name, b in self.dataset_buttons.items():

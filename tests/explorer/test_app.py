@@ -75,9 +75,12 @@ def test_the_window_fits_a_1024_pixel_projector(window, qtbot):
     assert window.minimumSizeHint().width() <= PROJECTOR[0]
     # the Data panel's dataset tiles go to three columns there, four where the panel is wide enough
     panel = window.data_panel
-    assert panel.tile_columns == 3
-    panel.resize(panel._wide_width + 10, panel.height())
-    assert panel.tile_columns == 4
+    viewport = panel.parentWidget()
+    qtbot.waitUntil(lambda: panel.tile_columns == 3, timeout=5_000)
+    assert panel.width() <= viewport.width()                                # nothing cut at the right
+    window.resize(1400, 900)
+    window.fit_docks()                                                      # the panel's default width
+    qtbot.waitUntil(lambda: panel.tile_columns == 4 and panel.width() <= viewport.width(), timeout=5_000)
     tiles = [panel.dataset_buttons[name] for name in ("circle", "gaussian-hill")]
     assert tiles[0].minimumWidth() == tiles[1].minimumWidth()              # tiles of one width
 
