@@ -11,7 +11,6 @@ import subprocess
 import sys
 import tempfile
 import time
-from importlib import import_module
 
 import numpy as np
 

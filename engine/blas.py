@@ -92,5 +92,5 @@ def bind_scipy():
 
 
 def mkl_installed():
+    """Whether the `mkl` package is installed (whether the engine could load it is threads.BLAS)."""
     return _mkl_library_path() is not None
-

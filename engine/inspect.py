@@ -14,7 +14,7 @@ import numpy as np
 from numba import njit
 
 from . import kernels
-from .names import ACTIVATION_CODES, OPTIMIZER_CODES, OPTIMIZER_STATE_NAMES
+from .names import ACTIVATION_CODES, OPTIMIZER_STATE_NAMES
 from .network import Network, Trace
 
 PARAMS = ("W", "b")

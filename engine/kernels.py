@@ -83,8 +83,9 @@ def _blas_operand(X):
 
 @njit(**JIT)
 def matmul(A, B, C):
-    """C = A · B (float32 or float64, all three alike) by the BLAS call itself, so that any row
-    block of C can be computed on its own core. C's rows must be contiguous."""
+    """C = A · B through the BLAS that engine.blas bound (float32 or float64, all three alike).
+    A and B may be row blocks or transposed views of larger arrays (others are copied first); C
+    may be a block of a larger array whose rows are contiguous."""
     m, k = A.shape
     n = B.shape[1]
     if m == 0 or n == 0:

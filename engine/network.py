@@ -12,7 +12,7 @@ import numpy as np
 from . import kernels
 from . import threads
 from .names import (
-    ACTIVATION_CODES, HIDDEN_ACTIVATIONS, INITS, LOSS_CODES, OUTPUT_ACTIVATIONS,
+    ACTIVATION_CODES, HIDDEN_ACTIVATIONS, INITS, LOSS_CODES,
     check_choice, check_pairing,
 )
 

@@ -8,10 +8,10 @@ each pass by ranges into one block per core, in a Numba parallel loop, keeps bot
 the whole step: the 784-512-10 epoch takes about 20% less time.
 
 That needs a BLAS that runs one thread per call. MKL, when installed, is set so when it is loaded
-(engine.blas). Otherwise the kernels call SciPy's OpenBLAS, in which two threads calling an OpenBLAS whose own
-thread pool has started take about 20 times as long per product. OpenBLAS reads its thread count
-once, when it is loaded, so this module loads it first, with OPENBLAS_NUM_THREADS=1 set for that
-moment only; NumPy's own OpenBLAS is a separate library and keeps its threads. When neither is
+(engine.blas). Otherwise the kernels call SciPy's OpenBLAS, and two threads calling an OpenBLAS
+whose own thread pool has started take about 20 times as long per product. OpenBLAS reads its
+thread count once, when it is loaded, so this module loads it first, with OPENBLAS_NUM_THREADS=1
+set for that moment only; NumPy's own OpenBLAS is a separate library and keeps its threads. When neither is
 possible (SciPy's BLAS was loaded earlier, or Numba has no thread-safe threading layer), PARTS is 1
 and the kernels call a multi-threaded BLAS.
 """
@@ -27,7 +27,7 @@ import numba
 
 from . import blas
 
-BLAS_MODULE = "scipy.linalg.cython_blas"
+BLAS_MODULE = blas.SCIPY_BLAS
 
 
 def _load_blas_single_threaded():

@@ -12,7 +12,7 @@ import numpy as np
 from . import kernels
 from . import threads
 from .names import OPTIMIZER_CODES, OPTIMIZER_STATE_NAMES, OPTIMIZERS, check_choice
-from .network import Gradients, Network, Trace, check_array, log_epsilon
+from .network import Gradients, Network, Trace, log_epsilon
 
 # The longest sample order one compiled call receives; longer runs are cut into calls.
 MAX_ORDER_PER_CALL = 4_000_000

@@ -75,7 +75,6 @@ def image_set_named_by(path: str) -> str | None:
     return None
 
 
-
 class MainWindow(QMainWindow):
     snapshot_shown = Signal(object)                    # Snapshot, after every view drew it
     training_diverged = Signal(str)                    # the worker stopped a diverging run (GUI thread)
@@ -194,7 +193,7 @@ class MainWindow(QMainWindow):
                 self.restoreState(st)
 
     def _function_axis(self):
-        return None if self.snapshot is None else BoundaryView._function_input(self.snapshot)
+        return None if self.snapshot is None else BoundaryView.function_input(self.snapshot)
 
     def _on_function_plot_add(self, u: float, target: float) -> None:
         axis = self._function_axis()

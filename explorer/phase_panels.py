@@ -13,7 +13,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtGui import QAction, QBrush, QColor, QKeySequence, QPen
-from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QMenu, QMessageBox, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGraphicsRectItem, QLabel, QMenu, QPushButton, QVBoxLayout, QWidget
 
 from . import presets as preset_mod
 from .views.compare import ComparePanel

@@ -235,7 +235,7 @@ class DrawClassPicker(QWidget):
         self.regression = snap.kind == "regression"
         self.setVisible(snap.points_train is not None)
         from .views.boundary import BoundaryView
-        on_function_plot = BoundaryView._function_input(snap) is not None
+        on_function_plot = BoundaryView.function_input(snap) is not None
         self.combo.setVisible(not self.regression)
         self.target.setVisible(self.regression and not on_function_plot)
         if on_function_plot:                # the click's height is the target

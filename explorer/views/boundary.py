@@ -161,7 +161,7 @@ class BoundaryView(QWidget):
             self.plot.setAspectLocked(axes is None)
 
     @staticmethod
-    def _function_input(snap: Snapshot):
+    def function_input(snap: Snapshot):
         """0 or 1 (x1 or x2) when the network has that one playground input and a regression
         target, else None."""
         if snap.kind != "regression" or snap.grid_output is None or snap.points_train is None:
@@ -199,7 +199,7 @@ class BoundaryView(QWidget):
     def update_snapshot(self, snap: Snapshot) -> None:
         if snap is None:
             return
-        axis = self._function_input(snap)
+        axis = self.function_input(snap)
         if axis is not None:
             self._snap = snap
             self._show_function(snap, axis)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import time
 
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QProgressBar, QStackedWidget, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QProgressBar, QStackedWidget
 
 from ..snapshot import epoch_goal
 from .digit_canvas import DigitCanvasPanel, network_from_snapshot

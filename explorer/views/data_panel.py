@@ -4,7 +4,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QEvent, QPointF, QSize, Qt, Signal
 from PySide6.QtGui import QColor, QIcon, QPainter, QPixmap
-from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QGroupBox, QHBoxLayout, QLabel, QPushButton,
+from PySide6.QtWidgets import (QButtonGroup, QGridLayout, QGroupBox, QLabel, QPushButton,
                                QSizePolicy, QSlider, QToolButton, QVBoxLayout, QWidget)
 
 from engine.datasets import MULTICLASS_2D

@@ -17,13 +17,13 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QBrush, QColor, QDoubleValidator, QPen
+from PySide6.QtGui import QAction, QBrush, QColor, QPen
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineEdit, QMenu, QPushButton,
                                QSizePolicy, QToolButton, QToolTip, QVBoxLayout, QWidget)
 
 from ..snapshot import Snapshot
 from ..state import MAX_HIDDEN_LAYERS, MAX_NEURONS
-from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme, rgb_hex
+from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme
 from engine.inspect import param_symbol
 
 from .graph_layout import network_layout

@@ -1,5 +1,4 @@
 """Trainer: step() against the reference, train() against step(), seeds, divergence, learning, bad input."""
-import math
 import subprocess
 import sys
 import textwrap

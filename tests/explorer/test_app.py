@@ -4,7 +4,7 @@ import sys
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, Qt
+from PySide6.QtCore import Qt
 
 from explorer.state import MAX_HIDDEN_LAYERS, MAX_NEURONS, AppState
 from explorer.views.network_graph import fmt

@@ -36,7 +36,7 @@ def panel(qtbot, digits_net):
 
 def test_digits_input_is_upright_8x8_in_sixteenths(panel):
     seven(panel.canvas)
-    probs = panel.classify()
+    panel.classify()
     image = panel.last_input.reshape(8, 8)
     assert panel.last_input.shape == (64, 1) and panel.last_input.dtype == np.float32
     assert image.max() == 1.0 and image.min() == 0.0

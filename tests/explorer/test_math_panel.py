@@ -3,7 +3,6 @@ finite-difference check, and the update (no Qt main window needed)."""
 from types import SimpleNamespace
 
 import numpy as np
-import pytest
 
 from engine import Network, Trainer, datasets, inspect
 from explorer.inspector import Inspector
