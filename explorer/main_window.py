@@ -120,7 +120,11 @@ class MainWindow(QMainWindow):
         self.add_panel("Output", self.boundary, Qt.RightDockWidgetArea)
         self.add_panel("Loss", self.loss_plot, Qt.RightDockWidgetArea)
         self.resizeDocks([self._panels["Data"], self._panels["Output"]], [250, OUTPUT_DOCK_WIDTH], Qt.Horizontal)
-        self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
+        compare = self._panels.get("Compare")
+        if compare is not None and compare.isVisible():       # a lesson's two boundaries, one above the other
+            self.resizeDocks([self._panels["Output"], compare], [1, 1], Qt.Vertical)
+        else:
+            self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
         from .views.data_docks import DigitCanvasDock, EpochProgress, ImagesDock
         self.images = ImagesDock()
         self.digit_canvas = DigitCanvasDock()
@@ -733,7 +737,11 @@ class MainWindow(QMainWindow):
         data_width = self.data_panel.wide_width + self.style().pixelMetric(QStyle.PM_ScrollBarExtent)
         self.resizeDocks([self._panels["Data"], self._panels["Output"]], [data_width, self._right_dock_width()],
                          Qt.Horizontal)
-        self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
+        compare = self._panels.get("Compare")
+        if compare is not None and compare.isVisible():       # a lesson's two boundaries, one above the other
+            self.resizeDocks([self._panels["Output"], compare], [1, 1], Qt.Vertical)
+        else:
+            self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
         if "Math" in self._panels and "Cost slice" in self._panels:
             self.resizeDocks([self._panels["Math"], self._panels["Cost slice"]], [190, 190], Qt.Vertical)
 

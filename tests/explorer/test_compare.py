@@ -44,3 +44,23 @@ def test_stop_comparing_and_a_lesson_without_comparison(window, qtbot):
                     timeout=20_000)
     assert not window.panel("Loss").visibleRegion().isEmpty()        # the loss curve is back in front
     assert not pp.compare.boundary.show_test.isVisibleTo(pp.compare)  # options live on the Output panel
+
+
+def test_a_lesson_opened_at_start_up_shows_the_two_boundaries_alike(qtbot, tmp_path):
+    # as `backprop-explorer --preset deep-relu` does: the lesson opens before the first layout, whose
+    # default panel sizes then came last and gave the Compare panel the loss curve's small share
+    from PySide6.QtCore import QSettings
+
+    from explorer.main_window import MainWindow
+    window = MainWindow(None, settings=QSettings(str(tmp_path / "s.ini"), QSettings.IniFormat), restore=False)
+    qtbot.addWidget(window)
+    window.resize(1400, 900)
+    window.show()
+    window.load_preset("deep-relu")
+    try:
+        qtbot.waitUntil(lambda: window.snapshot is not None and window.snapshot.compare is not None, timeout=180_000)
+        output, compare = window.panel("Output"), window.phase_panels.compare_dock
+        qtbot.waitUntil(lambda: abs(compare.height() - output.height()) <= 0.2 * output.height(), timeout=5_000)
+    finally:
+        window.close()
+        assert window.thread.wait(10_000)
