@@ -8,6 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from ..snapshot import Snapshot
 from ..theme import CLASS_COLOURS, LIGHT, Theme, style_plot
+from .math_panel import num
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -84,10 +85,11 @@ class BoundaryView(QWidget):
         self.legend.setWordWrap(True)           # may take two lines in a narrow panel
         self.legend.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.legend.setToolTip("Colour scale of the output")
+        # a line of its own under the plot: beside the options, a narrow panel left it a word per line
+        lay.addWidget(self.legend)
         row.addWidget(self.show_test)
         row.addWidget(self.discretize)
         row.addStretch(1)
-        row.addWidget(self.legend)
         lay.addLayout(row)
         self.frames = 0
         self.apply_theme(theme)
@@ -239,7 +241,7 @@ class BoundaryView(QWidget):
                 img = np.where(img >= 0.5 * (lo + hi), hi, lo).astype(np.float32)
             self.image.setLookupTable(self._plane_lut)
             self.image.setImage(img, levels=levels, autoLevels=False)
-            self.legend.setText(f"output: {lo:g} (orange) … {hi:g} (blue)")
+            self.legend.setText(f"output: {num(lo, 3)} (orange) … {num(hi, 3)} (blue)")
         x0, x1, y0, y1 = snap.extent
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         if snap.data_version != self._data_version:

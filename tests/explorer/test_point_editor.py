@@ -1,4 +1,6 @@
 """Drawing points: a click adds a point of the selected class, a right-click removes the nearest."""
+import re
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
@@ -149,6 +151,9 @@ def test_drawing_on_regression_data_adds_points_with_the_chosen_target(window, q
     qtbot.waitUntil(lambda: window.snapshot.kind == "regression" and picker.regression, timeout=10_000)
     assert picker.isVisible() and picker.target.isVisible() and not picker.combo.isVisible()
     assert picker.label.text() == "Click adds a point with target"
+    # the colour scale in 3 digits with a true minus: "output: −1.11 (orange) … 1.11 (blue)"
+    qtbot.waitUntil(lambda: window.boundary.legend.text().startswith("output: −"), timeout=10_000)
+    assert re.fullmatch(r"output: −\d\.\d\d \(orange\) … \d\.\d\d \(blue\)", window.boundary.legend.text())
     picker.target.setValue(0.75)
     plot = window.boundary.plot
     version = window.snapshot.data_version
