@@ -149,22 +149,20 @@ def bench_tiny(quick):
     return result
 
 
-def matmul_bound_seconds(flops, dtype=np.float32, size=2048, repeats=3):
-    """The time NumPy's BLAS takes for `flops` of float32 matrix products (square ones)."""
+def matmul_bound_seconds(flops, product=None, dtype=np.float32, size=2048, repeats=3):
+    """The time `flops` of float32 matrix products (square ones) take with product(a, b, out):
+    NumPy's np.dot by default."""
+    product = product or (lambda a, b, out: np.dot(a, b, out=out))
     a = np.random.default_rng(0).standard_normal((size, size)).astype(dtype)
-    b = a.copy()
-    np.dot(a, b)
-    best = min(_timed(np.dot, a, b) for _ in range(repeats))
+    b, out = a.copy(), np.empty_like(a)
+    product(a, b, out)
+    best = min(_timed(product, a, b, out) for _ in range(repeats))
     return best * flops / (2.0 * size ** 3)
 
 
-def engine_blas_bound_seconds(flops, dtype=np.float32, size=2048, repeats=3):
-    """The same with the BLAS the kernels call (engine.blas), split over the cores as they split it."""
-    a = np.random.default_rng(0).standard_normal((size, size)).astype(dtype)
-    b, c = a.copy(), np.empty_like(a)
-    kernels.matmul_split(a, b, c, threads.PARTS)
-    best = min(_timed(kernels.matmul_split, a, b, c, threads.PARTS) for _ in range(repeats))
-    return best * flops / (2.0 * size ** 3)
+def engine_split_product(a, b, out):
+    """out = a · b through the BLAS the kernels call (engine.blas), split over the cores as they split it."""
+    kernels.matmul_split(a, b, out, threads.parts())
 
 
 def _step_products_seconds(new, matmul, steps, batch, sizes, repeats):
@@ -227,7 +225,7 @@ def bench_mnist(quick):
     from .classic import BATCH, NumpyClassic        # the same references bench --classic runs
     numpy_epoch = _timed(NumpyClassic(0).steps, X_rows, Y_rows, order[:n_ref * BATCH]) * steps_per_epoch / n_ref
     numpy_bound = matmul_bound_seconds(mnist_epoch_flops())
-    engine_blas_bound = engine_blas_bound_seconds(mnist_epoch_flops())
+    engine_blas_bound = matmul_bound_seconds(mnist_epoch_flops(), engine_split_product)
     bound = min(numpy_bound, engine_blas_bound)      # the fastest float32 product this machine has
     same_shapes = same_shapes_seconds(steps_per_epoch)
     result = {"workload": "mnist-shaped [784,512,10] relu/softmax/cce rmsprop batch 128 float32, 60000 samples",

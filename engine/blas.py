@@ -12,14 +12,15 @@ they stay in Numba's cache whichever library a later process finds.
 """
 
 import ctypes
-import importlib
 import importlib.metadata
 import os
 
 import llvmlite.binding as llvm
+from numba.extending import get_cython_function_address
 
 SCIPY_BLAS = "scipy.linalg.cython_blas"
 MKL_SEQUENTIAL = 1        # MKL_THREADING_SEQUENTIAL of mkl_service.h
+MKL_LP64 = 0              # MKL_INTERFACE_LP64
 
 
 def _mkl_library_path():
@@ -46,6 +47,10 @@ def _load_mkl_single_threaded():
     try:
         lib = ctypes.CDLL(path)
         lib.MKL_Set_Threading_Layer.argtypes = [ctypes.c_int]
+        lib.MKL_Set_Interface_Layer.argtypes = [ctypes.c_int]
+        # the kernels pass 32-bit integers (LP64), whatever MKL_INTERFACE_LAYER says
+        if lib.MKL_Set_Interface_Layer(MKL_LP64) != MKL_LP64:
+            return None
         if lib.MKL_Set_Threading_Layer(MKL_SEQUENTIAL) != MKL_SEQUENTIAL or lib.MKL_Get_Max_Threads() != 1:
             return None                       # loaded earlier with threads of its own
         return ctypes.cast(lib.sgemm_, ctypes.c_void_p).value, ctypes.cast(lib.dgemm_, ctypes.c_void_p).value
@@ -53,19 +58,11 @@ def _load_mkl_single_threaded():
         return None
 
 
-def _capsule_address(capsule):
-    name = ctypes.pythonapi.PyCapsule_GetName
-    name.restype, name.argtypes = ctypes.c_char_p, [ctypes.py_object]
-    pointer = ctypes.pythonapi.PyCapsule_GetPointer
-    pointer.restype, pointer.argtypes = ctypes.c_void_p, [ctypes.py_object, ctypes.c_char_p]
-    return pointer(capsule, name(capsule))
-
-
 def _scipy_blas():
     """SciPy's (sgemm, dgemm) addresses. engine.threads loads this library single-threaded first
     when the kernels are to split products over cores."""
-    functions = importlib.import_module(SCIPY_BLAS).__pyx_capi__
-    return _capsule_address(functions["sgemm"]), _capsule_address(functions["dgemm"])
+    return (get_cython_function_address(SCIPY_BLAS, "sgemm"),
+            get_cython_function_address(SCIPY_BLAS, "dgemm"))
 
 
 def _bind(addresses):

@@ -116,17 +116,18 @@ def torch_classic(name, data_dir, epochs, seed):
     import os
     import torch
     torch.set_num_threads(os.cpu_count() or 1)
-    data = datasets.load(name, data_dir=data_dir)
-    return _run(TorchClassic(seed), np.ascontiguousarray(data.X_train.T), np.ascontiguousarray(data.Y_train.T),
-                np.ascontiguousarray(data.X_test.T), data.Y_test.argmax(axis=0), epochs)
+    return _run(TorchClassic(seed), *_samples_as_rows(datasets.load(name, data_dir=data_dir)), epochs)
+
+
+def _samples_as_rows(data):
+    """(X_train, Y_train, X_test, test labels) with samples as rows, as NumPy and PyTorch take them."""
+    return (np.ascontiguousarray(data.X_train.T), np.ascontiguousarray(data.Y_train.T),
+            np.ascontiguousarray(data.X_test.T), data.Y_test.argmax(axis=0))
 
 
 def run_classic(name, data_dir=None, epochs=5, seed=0, json_output=False):
     data = datasets.load(name, data_dir=data_dir)
-    X_train = np.ascontiguousarray(data.X_train.T)
-    Y_train = np.ascontiguousarray(data.Y_train.T)
-    X_test = np.ascontiguousarray(data.X_test.T)
-    y_test = data.Y_test.argmax(axis=0)
+    X_train, Y_train, X_test, y_test = _samples_as_rows(data)
     models = {"engine": EngineClassic(seed, data), "numpy": NumpyClassic(seed)}
     EngineClassic(seed, data).trainer.train(steps=3)       # compile before timing
     results = {"dataset": name, "epochs": epochs, "network": "784-512-10 relu/softmax/cce rmsprop 1e-3 batch 128 float32"}

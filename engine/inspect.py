@@ -15,7 +15,7 @@ from numba import njit
 
 from . import kernels
 from .names import ACTIVATION_CODES, OPTIMIZER_STATE_NAMES
-from .network import Network, Trace
+from .network import Network, Trace, weight_sums
 
 PARAMS = ("W", "b")
 
@@ -503,8 +503,7 @@ def regularisation_cost(weights, l1, l2):
     """The regularisation term added to the objective, apart from the data cost J (MATH.md):
     λ₁·Σ|w| + (λ₂/2)·Σw² over every weight (not the biases). Returns a dict with l1, l2, the sums
     sum_abs = Σ|w| and sum_squares = Σw², their terms l1_cost and l2_cost, and cost, the whole term."""
-    sum_abs = float(sum(np.sum(np.abs(np.asarray(w, dtype=np.float64))) for w in weights))
-    sum_squares = float(sum(np.sum(np.square(np.asarray(w, dtype=np.float64))) for w in weights))
+    sum_abs, sum_squares = weight_sums(weights)
     l1, l2 = float(l1), float(l2)
     l1_cost, l2_cost = l1 * sum_abs, 0.5 * l2 * sum_squares
     return {"l1": l1, "l2": l2, "sum_abs": sum_abs, "sum_squares": sum_squares, "l1_cost": l1_cost,

@@ -923,10 +923,11 @@ def _view(buf, off, n, m):
 
 
 @njit(inline="always", **JIT)
-def _grad_views(grad, p_off, sizes, l):
-    """dW and db of layer l (from 0) in the flat gradient."""
+def _layer_views(flat, p_off, sizes, l):
+    """Layer l's (from 0) weight matrix and bias column in a flat array of every parameter (the
+    parameters themselves, or their gradients)."""
     n_out, n_in = sizes[l + 1], sizes[l]
-    return _view(grad, p_off[l], n_out, n_in), _view(grad, p_off[l] + n_out * n_in, n_out, 1)
+    return _view(flat, p_off[l], n_out, n_in), _view(flat, p_off[l] + n_out * n_in, n_out, 1)
 
 
 @njit(**JIT)
@@ -975,8 +976,7 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
         for l in range(L):
             n_out = sizes[l + 1]
             n_in = sizes[l]
-            W = _view(theta, p_off[l], n_out, n_in)
-            b = _view(theta, p_off[l] + n_out * n_in, n_out, 1)
+            W, b = _layer_views(theta, p_off, sizes, l)
             Z = _view(zbuf, u_off[l], n_out, m)
             A = _view(abuf, u_off[l], n_out, m)
             if l == 0:
@@ -993,7 +993,7 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
         # the output layer's weight gradients, then for each layer l from the top: the error of
         # layer l−1 and, in the same pass, layer l−1's weight gradients
         top = L - 1
-        dW, db = _grad_views(grad, p_off, sizes, top)
+        dW, db = _layer_views(grad, p_off, sizes, top)
         if top == 0:
             weight_grads(_view(dzbuf, u_off[0], sizes[1], m), XB[:m], dW, db, 1.0, parts)
         else:
@@ -1007,7 +1007,7 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
             Z_prev = _view(zbuf, u_off[l - 1], n_in, m)
             A_prev = _view(abuf, u_off[l - 1], n_in, m)
             dZ_prev = _view(dzbuf, u_off[l - 1], n_in, m)
-            dW, db = _grad_views(grad, p_off, sizes, l - 1)
+            dW, db = _layer_views(grad, p_off, sizes, l - 1)
             if l == 1:
                 error_and_grads_below(W, dZ, Z_prev, A_prev, acts[l - 1], dZ_prev, XB[:m], dW, db, parts)
             else:

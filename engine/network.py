@@ -64,6 +64,16 @@ def check_array(values, shape, what, dtype):
     return array
 
 
+def weight_sums(weights):
+    """(Σ|w|, Σw²) over every weight matrix, in float64: the sums the regularisation term uses."""
+    sum_abs = sum_squares = 0.0
+    for W in weights:
+        W = np.asarray(W, dtype=np.float64)
+        sum_abs += float(np.abs(W).sum())
+        sum_squares += float(np.square(W).sum())
+    return sum_abs, sum_squares
+
+
 class Network:
     """A fully connected network: sizes [d, n¹, …, nᴸ], one activation per layer, one loss."""
 
@@ -249,13 +259,8 @@ class Network:
 
     def regularisation(self, l1=0.0, l2=0.0):
         """The regularisation term λ₁·Σ|w| + (λ₂/2)·Σw² over the weights (biases excluded)."""
-        total = 0.0
-        for W in self.weights:
-            if l1:
-                total += l1 * float(np.abs(W).sum())
-            if l2:
-                total += 0.5 * l2 * float((W.astype(np.float64) ** 2).sum())
-        return total
+        sum_abs, sum_squares = weight_sums(self.weights)
+        return l1 * sum_abs + 0.5 * l2 * sum_squares
 
     def backward(self, trace, Y):
         """dZ, dW, db of MATH.md, from the output layer inward."""
