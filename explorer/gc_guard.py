@@ -37,11 +37,11 @@ def release() -> None:
 def collect_if_due() -> int:
     """Collect the generations whose counts passed their thresholds, as the automatic collector
     would have; call it from the GUI thread. Returns the number of unreachable objects found."""
-    found = 0
     thresholds = gc.get_threshold()
     counts = gc.get_count()
+    oldest = -1                       # collecting a generation collects the younger ones with it
     for generation in range(3):
         if counts[generation] <= thresholds[generation]:
             break
-        found += gc.collect(generation)
-    return found
+        oldest = generation
+    return gc.collect(oldest) if oldest >= 0 else 0

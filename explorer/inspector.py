@@ -79,7 +79,6 @@ class InspectView:
     loss: str
     optimizer: str
     settings: dict              # engine.inspect.optimizer_settings: the optimizer's hyperparameters, l1, l2
-    lr: float
     plan: tuple                 # phase_plan(L)
     phase: PhaseInfo | None     # None when no pass is in progress
     furthest: int               # index of the furthest phase computed in this pass (-1: none)
@@ -422,7 +421,7 @@ class Inspector:
         view = InspectView(
             serial=self._serial, step=int(tr.steps), granularity=self.granularity,
             sizes=tuple(net.sizes), activations=tuple(net.activations), loss=net.loss_name,
-            optimizer=tr.optimizer, settings=inspect.optimizer_settings(tr), lr=float(tr.lr),
+            optimizer=tr.optimizer, settings=inspect.optimizer_settings(tr),
             plan=tuple(phase_plan(L)), phase=phase, furthest=len(self._phases) - 1,
             batch_indices=_frozen(idx) if idx is not None else None, batch_source=words,
             selection=selection, sample=sample, chain=chain, fd=fd, update=upd,

@@ -99,7 +99,7 @@ class MainWindow(QMainWindow):
         self.frames = 0
         self.last_message = ""
         self.showing_error = False
-        self._saved_at = None                  # (step, arch_version) of the last saved session
+        self._saved_at = None                  # (step, arch_version, data_version) of the last saved session
         self._save_outcome = None              # True / False once the last save was written / failed
         self._save_loop = None                 # the event loop save_session(wait=True) runs meanwhile
         self._closing = False
@@ -120,11 +120,7 @@ class MainWindow(QMainWindow):
         self.add_panel("Output", self.boundary, Qt.RightDockWidgetArea)
         self.add_panel("Loss", self.loss_plot, Qt.RightDockWidgetArea)
         self.resizeDocks([self._panels["Data"], self._panels["Output"]], [250, OUTPUT_DOCK_WIDTH], Qt.Horizontal)
-        compare = self._panels.get("Compare")
-        if compare is not None and compare.isVisible():       # a lesson's two boundaries, one above the other
-            self.resizeDocks([self._panels["Output"], compare], [1, 1], Qt.Vertical)
-        else:
-            self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
+        self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
         from .views.data_docks import DigitCanvasDock, EpochProgress, ImagesDock
         self.images = ImagesDock()
         self.digit_canvas = DigitCanvasDock()
@@ -610,12 +606,13 @@ class MainWindow(QMainWindow):
         return answer == QMessageBox.Discard
 
     def _is_saved(self, snap: Snapshot) -> bool:
-        """Whether the network on screen is the one last saved (or opened): same step, no layer edits
-        since (an opened session's layers are not known until its first snapshot: None)."""
+        """Whether the network on screen is the one last saved (or opened): same step, no layer or
+        data edits since, such as drawn points (an opened session's versions are not known until its
+        first snapshot: None)."""
         if self._saved_at is None:
             return False
-        step, arch = self._saved_at
-        return step == snap.step and arch in (None, snap.arch_version)
+        step, arch, data = self._saved_at
+        return step == snap.step and arch in (None, snap.arch_version) and data in (None, snap.data_version)
 
     def load_preset(self, name: str) -> None:
         """A built-in preset's settings, or a preset file as a lesson: its settings, its own
@@ -670,8 +667,8 @@ class MainWindow(QMainWindow):
         self._save_loop = None
         return self._save_outcome is True
 
-    def _on_session_saved(self, step: int, arch_version: int) -> None:
-        self._saved_at = (step, arch_version)
+    def _on_session_saved(self, step: int, arch_version: int, data_version: int) -> None:
+        self._saved_at = (step, arch_version, data_version)
         self._end_save_wait(True)
 
     def _end_save_wait(self, written: bool) -> None:
@@ -701,7 +698,7 @@ class MainWindow(QMainWindow):
         self._set_playing(False)
         self.post("pause")
         self.post("open_session", session)
-        self._saved_at = (session.steps, None)     # an opened session is saved as it is
+        self._saved_at = (session.steps, None, None)   # an opened session is saved as it is
         return True
 
     def _on_session_error(self, text: str) -> None:

@@ -227,15 +227,15 @@ class DrawClassPicker(QWidget):
         return max(self.combo.currentIndex(), 0)
 
     def update_snapshot(self, snap) -> None:
+        from .views.boundary import BoundaryView
         names = tuple(getattr(snap, "class_names", ()) or ())
-        key = (snap.kind, snap.n_classes, names, snap.dataset_name)
+        on_function_plot = BoundaryView.function_input(snap) is not None
+        key = (snap.kind, snap.n_classes, names, snap.dataset_name, on_function_plot)
         if key == self._key:
             return
         self._key = key
         self.regression = snap.kind == "regression"
         self.setVisible(snap.points_train is not None)
-        from .views.boundary import BoundaryView
-        on_function_plot = BoundaryView.function_input(snap) is not None
         self.combo.setVisible(not self.regression)
         self.target.setVisible(self.regression and not on_function_plot)
         if on_function_plot:                # the click's height is the target

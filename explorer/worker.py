@@ -71,7 +71,7 @@ class TrainingWorker(QObject):
     data_error = Signal(str)               # data could not be loaded (e.g. MNIST files not found): why
     epochs_done = Signal(int)              # the state's epoch goal was reached and training paused
     session_error = Signal(str)            # a session file could not be written: why
-    session_saved = Signal(int, int)       # a session file was written: the step and architecture saved
+    session_saved = Signal(int, int, int)  # a session file was written: the step, architecture and data saved
     finished = Signal()
 
     def __init__(self, state: AppState | None = None, grid_resolution: int = 64):
@@ -389,7 +389,7 @@ class TrainingWorker(QObject):
             self.session_error.emit(f"Could not save the session to {path}: {exc.strerror or exc}")
             return False
         self.status_changed.emit(f"Saved the session at step {self.trainer.steps:,} to {path}.")
-        self.session_saved.emit(int(self.trainer.steps), self._arch_version)
+        self.session_saved.emit(int(self.trainer.steps), self._arch_version, self._data_version)
         return False
 
     def _cmd_open_session(self, session) -> bool:

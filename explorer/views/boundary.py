@@ -172,7 +172,7 @@ class BoundaryView(QWidget):
 
     def _show_function(self, snap: Snapshot, axis: int) -> None:
         """ŷ against the one input, from the grid the worker evaluated (constant along the other axis)."""
-        if not self.function_plot.isVisible():
+        if self.function_plot.isHidden():     # its own flag: a closed or tabbed-away panel is not visible either
             self._data_version = None         # the points go on this plot now
             self.plot.hide()
             self.empty.hide()
@@ -207,7 +207,7 @@ class BoundaryView(QWidget):
             self._show_function(snap, axis)
             self.frames += 1
             return
-        if self.function_plot.isVisible():
+        if not self.function_plot.isHidden():
             self.function_plot.hide()
             self._snap = None                 # the plane's widgets are shown again below
             self._data_version = None

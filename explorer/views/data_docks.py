@@ -130,7 +130,8 @@ class EpochProgress(QProgressBar):
             return
         self._last_update = now
         fraction = min(max(snap.epoch_progress, 0.0), 1.0)
-        done = round(fraction * spe)
+        # whole steps done: rounding would count a step not taken (3 of 300 on 1000 samples is 3.6 of 4)
+        done = int(fraction * spe + 1e-9)
         text = f"Epoch {snap.epoch + 1}: {done:,}/{spe:,} steps"
         goal = epoch_goal(snap.epoch, snap.target_epochs)
         if goal is not None:                  # Play pauses at the end of this epoch

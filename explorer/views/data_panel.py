@@ -108,7 +108,6 @@ class DataPanel(QWidget):
         self.data_note.setWordWrap(True)
         self.data_note.setToolTip("The data the network trains on")
         lay.addWidget(box)
-        self._draw_icons()
 
         box2 = self.sampling_box = QGroupBox("Sampling")
         g2 = QGridLayout(box2)

@@ -422,6 +422,12 @@ def test_replacing_a_trained_network_asks_first(window, qtbot, tmp_path):
     assert window.save_session(str(tmp_path / "kept.bpx"), wait=True)
     assert window.confirm_discard()                        # saved: no question
     assert len(asked) == 4
+    version = window.snapshot.data_version
+    window.post("add_point", 5.5, 5.5, 1)                  # a point drawn after the save is not saved
+    qtbot.waitUntil(lambda: window.snapshot.data_version > version, timeout=10_000)
+    answer(QMessageBox.Cancel)
+    assert not window.confirm_discard()
+    assert len(asked) == 5
 
 
 def test_training_right_after_a_phase_command_updates_the_phase_view():

@@ -222,3 +222,6 @@ def test_on_the_one_input_function_plot_a_click_adds_a_point_at_its_input_and_ta
     assert window.snapshot.points_train.shape[1] == m
     _click(qtbot, plot, vb, 0.5, 7.5, Qt.RightButton)         # far from every point
     qtbot.waitUntil(lambda: "no point near the click" in window.last_message, timeout=10_000)
+    window.post("data", {"features": ("x1", "x2")})              # two inputs: the plane, and a target box again
+    qtbot.waitUntil(lambda: picker.label.text() == "Click adds a point with target" and not picker.target.isHidden(),
+                    timeout=10_000)

@@ -279,3 +279,16 @@ def test_captions_of_neighbouring_collapsed_layers_do_not_overlap(make_window, q
         assert a.right() <= b.left(), (a, b)
     view = win.graph.view.sceneRect()
     assert all(view.contains(b) for b in boxes), (view, boxes)          # wrapped lines still fit below the nodes
+
+
+def test_the_progress_bar_counts_whole_steps_when_the_last_batch_is_short(qtbot):
+    from types import SimpleNamespace
+
+    from explorer.views.data_docks import EpochProgress
+    bar = EpochProgress()
+    qtbot.addWidget(bar)
+    # 1000 samples in batches of 300: 4 steps an epoch; after 3 of them 900 samples are used
+    snap = SimpleNamespace(steps_per_epoch=4, image_shape=(8, 8), playing=False, epoch_progress=0.9, epoch=0,
+                           target_epochs=0, steps_per_second=0.0)
+    bar.update_snapshot(snap)
+    assert bar.format() == "Epoch 1: 3/4 steps"
