@@ -486,20 +486,22 @@ def output_error(act, loss, Z, A, Y, dZ, scale):
 @njit(inline="always", **JIT)
 def weight_grads(dZ, A_prev_T, dW, db, scale, parts):
     """dW = scale · dZ · A_prevᵀ and db = scale · Σ_columns dZ. A_prev_T is A_prev transposed, (m, k).
-    A large product is split by rows of dZ into up to `parts` blocks computed at once."""
+    A large product is split by rows of dZ into up to `parts` blocks computed at once. Returns
+    Σ|dW| + Σ|db| (float64): NaN or infinite when any gradient is."""
     n, m = dZ.shape
     n_blocks = blocks(parts, n, n * m * dW.shape[1], PARALLEL_MIN_MACS)
     if n_blocks == 1:
-        _weight_grads(dZ, A_prev_T, dW, db, scale)
-    else:
-        _weight_grads_blocks(dZ, A_prev_T, dW, db, scale, n_blocks)
+        return _weight_grads(dZ, A_prev_T, dW, db, scale)
+    return _weight_grads_blocks(dZ, A_prev_T, dW, db, scale, n_blocks)
 
 
 @njit(**PARALLEL_JIT)
 def _weight_grads_blocks(dZ, A_prev_T, dW, db, scale, n_blocks):
+    sums = np.zeros(n_blocks)
     for p in prange(n_blocks):
         lo, hi = block(dZ.shape[0], n_blocks, p)
-        _weight_grads(dZ[lo:hi], A_prev_T, dW[lo:hi], db[lo:hi], scale)
+        sums[p] = _weight_grads(dZ[lo:hi], A_prev_T, dW[lo:hi], db[lo:hi], scale)
+    return sums.sum()
 
 
 @njit(inline="always", **JIT)
@@ -519,11 +521,18 @@ def _weight_grads(dZ, A_prev_T, dW, db, scale):
                 for s in range(m):
                     total += dZ[j, s] * A_prev_T[s, q]
                 dW[j, q] = scale * total
+    # Σ|dW| now, while this block of dW is still in cache
+    abs_total = dW.dtype.type(0)
+    for j in range(n):
+        for q in range(k):
+            abs_total += abs(dW[j, q])
     for j in range(n):
         total = 0.0
         for s in range(m):
             total += dZ[j, s]
         db[j, 0] = scale * total
+        abs_total += abs(db[j, 0])
+    return float(abs_total)
 
 
 @njit(inline="always", **JIT)
@@ -549,25 +558,27 @@ def _hidden_error_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, n_blocks):
 def error_and_grads_below(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, A_below_T, dW_prev, db_prev, parts):
     """hidden_error (dZˡ⁻¹ from dZˡ), then weight_grads of layer l−1 (from dZˡ⁻¹ and Aˡ⁻²ᵀ, given
     as A_below_T). Both split by rows of dZˡ⁻¹, so when split, each core computes its block's
-    error and at once that block's weight gradients: one parallel loop instead of two."""
+    error and at once that block's weight gradients: one parallel loop instead of two. Returns
+    weight_grads' Σ|dW| + Σ|db|."""
     n, k = W.shape
     m = dZ.shape[1]
     n_blocks = blocks(parts, k, n * k * m + k * m * dW_prev.shape[1], PARALLEL_MIN_MACS)
     if n_blocks == 1:
         _hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev)
-        _weight_grads(dZ_prev, A_below_T, dW_prev, db_prev, 1.0)
-    else:
-        _error_and_grads_below_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, A_below_T, dW_prev, db_prev,
-                                      n_blocks)
+        return _weight_grads(dZ_prev, A_below_T, dW_prev, db_prev, 1.0)
+    return _error_and_grads_below_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, A_below_T, dW_prev, db_prev,
+                                         n_blocks)
 
 
 @njit(**PARALLEL_JIT)
 def _error_and_grads_below_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, A_below_T, dW_prev, db_prev,
                                   n_blocks):
+    sums = np.zeros(n_blocks)
     for p in prange(n_blocks):
         lo, hi = block(W.shape[1], n_blocks, p)
         _hidden_error(W[:, lo:hi], dZ, Z_prev[lo:hi], A_prev[lo:hi], act_prev, dZ_prev[lo:hi])
-        _weight_grads(dZ_prev[lo:hi], A_below_T, dW_prev[lo:hi], db_prev[lo:hi], 1.0)
+        sums[p] = _weight_grads(dZ_prev[lo:hi], A_below_T, dW_prev[lo:hi], db_prev[lo:hi], 1.0)
+    return sums.sum()
 
 
 @njit(**JIT)   # not inlined like the others: its eight derivative loops would be compiled into every caller
@@ -995,10 +1006,10 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
         top = L - 1
         dW, db = _layer_views(grad, p_off, sizes, top)
         if top == 0:
-            weight_grads(_view(dzbuf, u_off[0], sizes[1], m), XB[:m], dW, db, 1.0, parts)
+            g_sum = weight_grads(_view(dzbuf, u_off[0], sizes[1], m), XB[:m], dW, db, 1.0, parts)
         else:
-            weight_grads(_view(dzbuf, u_off[top], sizes[L], m), _view(abuf, u_off[top - 1], sizes[top], m).T,
-                         dW, db, 1.0, parts)
+            g_sum = weight_grads(_view(dzbuf, u_off[top], sizes[L], m),
+                                 _view(abuf, u_off[top - 1], sizes[top], m).T, dW, db, 1.0, parts)
         for l in range(top, 0, -1):
             n_out = sizes[l + 1]
             n_in = sizes[l]
@@ -1009,11 +1020,10 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
             dZ_prev = _view(dzbuf, u_off[l - 1], n_in, m)
             dW, db = _layer_views(grad, p_off, sizes, l - 1)
             if l == 1:
-                error_and_grads_below(W, dZ, Z_prev, A_prev, acts[l - 1], dZ_prev, XB[:m], dW, db, parts)
+                g_sum += error_and_grads_below(W, dZ, Z_prev, A_prev, acts[l - 1], dZ_prev, XB[:m], dW, db, parts)
             else:
-                error_and_grads_below(W, dZ, Z_prev, A_prev, acts[l - 1], dZ_prev,
-                                      _view(abuf, u_off[l - 2], sizes[l - 1], m).T, dW, db, parts)
-        g_sum = abs_sum_parts(grad, parts)
+                g_sum += error_and_grads_below(W, dZ, Z_prev, A_prev, acts[l - 1], dZ_prev,
+                                               _view(abuf, u_off[l - 2], sizes[l - 1], m).T, dW, db, parts)
         if not is_finite(g_sum):
             return step, False, cursor
         set_step(opt, hyper, t + 1)
