@@ -45,10 +45,16 @@ def test_split_products_equal_one_block():
     dZ = random(512, 64)
     dW1, dW2 = np.empty_like(W), np.empty_like(W)
     db1, db2 = np.empty_like(b), np.empty_like(b)
-    kernels.weight_grads(dZ, X, dW1, db1, 0.5, 1)
-    kernels.weight_grads(dZ, X, dW2, db2, 0.5, 2)
+    sums = [kernels.weight_grads(dZ, X, dW1, db1, 0.5, 1), kernels.weight_grads(dZ, X, dW2, db2, 0.5, 2)]
     np.testing.assert_allclose(dW2, dW1, **PRODUCT_TOLERANCE)
     np.testing.assert_allclose(db2, db1, **PRODUCT_TOLERANCE)
+    # and each returns Σ|dW| + Σ|db|, which says whether a gradient is NaN
+    expected = np.abs(dW1).sum(dtype=np.float64) + np.abs(db1).sum(dtype=np.float64)
+    assert sums == pytest.approx([expected, expected], rel=1e-4)
+    dZ[300, 7] = np.nan
+    assert np.isnan(kernels.weight_grads(dZ, X, dW1, db1, 0.5, 1))
+    assert np.isnan(kernels.weight_grads(dZ, X, dW2, db2, 0.5, 2))
+    dZ[300, 7] = 0.0
 
     # the error sent back through W (512 × 784): split by W's columns
     Z_prev = random(784, 64)
