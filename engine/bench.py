@@ -204,6 +204,35 @@ def torch_same_shapes_seconds(steps, batch=128, sizes=MNIST_SIZES, repeats=3):
                                   repeats)
 
 
+def memory_passes_seconds(X_rows, order, steps, batch=128, sizes=MNIST_SIZES, repeats=2):
+    """The time of the two passes over memory one epoch makes besides its products, with the
+    engine's own kernels: gathering each batch's rows from the data (at random places in it), and
+    one RMSprop update of every parameter per step. Returns (gather seconds, update seconds)."""
+    parts = threads.parts()
+    XB = np.empty((batch, X_rows.shape[1]), X_rows.dtype)
+    batches = [order[i * batch:(i + 1) * batch].astype(np.int64) for i in range(steps)]
+
+    def gather_all():
+        for idx in batches:
+            kernels.gather_rows(X_rows, idx, XB, parts)
+
+    net = Network(sizes, dtype=np.float32)
+    rng = np.random.default_rng(0)
+    grad = rng.standard_normal(net.n_params, dtype=np.float32) * np.float32(1e-3)
+    state = np.zeros((1, net.n_params), np.float32)
+    hyper = kernels.hyperparameters(1e-3, 0.0, 0.0, 0.0, False, 0.9, 0.9, 0.999, 1e-7, np.float32)
+    p_sizes = np.array(sizes, np.int64)
+
+    def update_all():
+        for _ in range(steps):
+            kernels.update_params_in_place(kernels.RMSPROP, p_sizes, net.offsets, net.parameters, grad, state, hyper,
+                                           parts)
+
+    gather_all()
+    update_all()
+    return (min(_timed(gather_all) for _ in range(repeats)), min(_timed(update_all) for _ in range(repeats)))
+
+
 def mnist_epoch_flops(samples=MNIST_SAMPLES, sizes=MNIST_SIZES):
     """Multiply-adds ×2 of one epoch: forward, weight gradients, and the error sent back below layer 1."""
     forward = sum(a * b for a, b in zip(sizes[:-1], sizes[1:]))
@@ -228,6 +257,8 @@ def bench_mnist(quick):
     engine_blas_bound = matmul_bound_seconds(mnist_epoch_flops(), engine_split_product)
     bound = min(numpy_bound, engine_blas_bound)      # the fastest float32 product this machine has
     same_shapes = same_shapes_seconds(steps_per_epoch)
+    gather, update = memory_passes_seconds(X_rows, order, steps_per_epoch)
+    floor = same_shapes + gather + update
     result = {"workload": "mnist-shaped [784,512,10] relu/softmax/cce rmsprop batch 128 float32, 60000 samples",
               "engine_s_per_epoch": round(engine_epoch, 3), "numpy_s_per_epoch": round(numpy_epoch, 3),
               "matmul_bound_s": round(bound, 3), "engine_over_bound": round(engine_epoch / bound, 2),
@@ -235,6 +266,8 @@ def bench_mnist(quick):
               "engine_blas": blas_in_use(),
               "same_shape_matmuls_s": round(same_shapes, 3),
               "engine_over_same_shape_matmuls": round(engine_epoch / same_shapes, 2),
+              "batch_gather_s": round(gather, 3), "rmsprop_update_s": round(update, 3),
+              "products_gather_update_s": round(floor, 3), "products_gather_update_over_bound": round(floor / bound, 2),
               "goal_over_bound": 1.3}
     if _torch_available():
         epoch, products = without_mkl(torch_mnist_seconds, 40 if quick else 120, steps_per_epoch)
@@ -303,6 +336,9 @@ def run_bench(json_output=False, quick=False):
           f"({mnist['engine_blas_bound_s']} s)")
     print(f"{'':<16} {'':>14} {'':>14} {'':>14}  {mnist['engine_over_same_shape_matmuls']}× its own matrix "
           f"products alone ({mnist['same_shape_matmuls_s']} s)")
+    print(f"{'':<16} {'':>14} {'':>14} {'':>14}  those products + gathering the batches "
+          f"({mnist['batch_gather_s']} s) + the RMSprop updates ({mnist['rmsprop_update_s']} s) = "
+          f"{mnist['products_gather_update_s']} s, {mnist['products_gather_update_over_bound']}× the bound")
     if "torch_same_shape_matmuls_s" in mnist:
         print(f"{'':<16} {'':>14} {'':>14} {'':>14}  the same products with PyTorch's BLAS: "
               f"{mnist['torch_same_shape_matmuls_s']} s")

@@ -1,0 +1,36 @@
+"""The parts `backprop-explorer bench` measures the mnist-shaped epoch against."""
+import numpy as np
+import pytest
+
+from engine import bench
+
+
+def test_epoch_flops_count_forward_weight_gradients_and_the_error_sent_below_layer_1():
+    # forward and weight gradients: 2·(784·512 + 512·10) each per sample; the error below layer 2: 2·512·10
+    assert bench.mnist_epoch_flops(samples=1) == 2 * (2 * (784 * 512 + 512 * 10) + 512 * 10)
+    assert bench.mnist_epoch_flops(samples=3, sizes=[4, 5, 6, 7]) == 3 * 2 * (2 * (20 + 30 + 42) + 30 + 42)
+
+
+def test_memory_passes_are_timed_with_the_engines_kernels(monkeypatch):
+    calls = {"gather_rows": 0, "update_params_in_place": 0}
+    for name in calls:
+        kernel = getattr(bench.kernels, name)
+
+        def counted(*args, kernel=kernel, name=name):
+            calls[name] += 1
+            return kernel(*args)
+        monkeypatch.setattr(bench.kernels, name, counted)
+    rng = np.random.default_rng(0)
+    X_rows = rng.random((400, 20), dtype=np.float32)
+    gather, update = bench.memory_passes_seconds(X_rows, rng.permutation(400), steps=6, batch=50,
+                                                 sizes=[20, 16, 3], repeats=2)
+    assert 0 < gather < 5 and 0 < update < 5
+    assert calls == {"gather_rows": 6 * 3, "update_params_in_place": 6 * 3}     # warm-up and two repeats
+
+
+def test_the_bound_scales_the_timed_square_product_to_the_flops():
+    seconds = []
+    bound = bench.matmul_bound_seconds(2.0 * 64 ** 3 * 10, lambda a, b, out: seconds.append(1) or np.dot(a, b, out=out),
+                                       size=64, repeats=2)
+    assert len(seconds) == 3 and bound > 0
+    assert bench.matmul_bound_seconds(0.0, size=64) == pytest.approx(0.0)
