@@ -142,6 +142,14 @@ class Trainer:
         """How many samples of the current epoch have been used."""
         return self._cursor
 
+    def steps_until_epoch(self, epoch):
+        """Steps from here to the end of epoch number `epoch` (counted as self.epoch is), at this
+        batch size: each epoch's last batch may be short. 0 when that epoch is over."""
+        if epoch <= self.epoch:
+            return 0
+        left_in_this_epoch = -(-(self.m_train - self._cursor) // self._batch_size)
+        return left_in_this_epoch + (epoch - self.epoch - 1) * self.steps_per_epoch
+
     def set_data(self, data, output=None, loss=None):
         """Replace the data and keep the weights. Inputs are matched by feature name where both
         sets name their features; a new input starts with zero weights, a dropped one is removed.
@@ -475,8 +483,7 @@ class Trainer:
 
     def _epochs_completed_by(self, n_steps):
         """How many epochs end during the next n_steps steps."""
-        B, M = self._batch_size, self.m_train
-        left_in_epoch = -(-(M - self._cursor) // B)
+        left_in_epoch = self.steps_until_epoch(self.epoch + 1)
         if n_steps < left_in_epoch:
             return 0
         return 1 + (n_steps - left_in_epoch) // self.steps_per_epoch

@@ -238,7 +238,7 @@ class Inspector:
             worker._cmd_pause()
         self._reset_pass()
         if self.granularity == "epoch":            # run the epoch up to its last mini-batch, then walk that one
-            left = self._steps_left_in_epoch(tr)
+            left = tr.steps_until_epoch(tr.epoch + 1)
             if left > 1:
                 tr.train(steps=left - 1)
             self._pass_words = "this epoch's last mini-batch"
@@ -252,10 +252,6 @@ class Inspector:
             self._pull(worker, first=True)
         finally:
             tr.batch_size = saved              # the batch is taken by the first phase
-
-    @staticmethod
-    def _steps_left_in_epoch(tr) -> int:
-        return -(-(tr.m_train - tr.samples_in_epoch) // tr.batch_size)
 
     def _choose_sample(self, worker, sample) -> None:
         """The sample (0-based column of the batch) whose chain rule is shown."""
@@ -324,7 +320,7 @@ class Inspector:
         elif self.granularity == "batch":
             worker._last_result = tr.step()
         else:
-            left = self._steps_left_in_epoch(tr)
+            left = tr.steps_until_epoch(tr.epoch + 1)
             if left > 1:
                 tr.train(steps=left - 1)
             worker._last_result = tr.step()

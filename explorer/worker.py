@@ -821,7 +821,7 @@ class TrainingWorker(QObject):
             if self._speed is not None:
                 k = 1
             if self._epoch_goal is not None:
-                k = max(1, min(k, self._steps_to_epoch(self._epoch_goal)))
+                k = max(1, min(k, self.trainer.steps_until_epoch(self._epoch_goal)))
             if k > 1:
                 tr.train(steps=k - 1)
             self._last_result = tr.step()
@@ -867,12 +867,6 @@ class TrainingWorker(QObject):
     def _set_epoch_goal(self) -> None:
         """With state.epochs = E, Play trains to the end of the next multiple of E epochs, then pauses."""
         self._epoch_goal = epoch_goal(int(self.trainer.epoch), int(self._state.epochs))
-
-    def _steps_to_epoch(self, epoch: int) -> int:
-        """Steps from here to the end of epoch number ``epoch`` at the current batch size."""
-        tr = self.trainer
-        samples = (epoch - tr.epoch) * tr.m_train - tr.samples_in_epoch
-        return max(0, -(-samples // tr.batch_size))
 
     def _on_diverged(self, exc) -> None:
         self._playing = False

@@ -132,6 +132,22 @@ def test_train_epochs_and_split_calls():
     assert b.epoch == 4
 
 
+def test_steps_until_epoch_counts_each_epochs_short_last_batch():
+    trainer = make_trainer(batch_size=20)                # 55 samples: batches of 20, 20 and 15
+    assert trainer.steps_per_epoch == 3
+    assert trainer.steps_until_epoch(0) == 0
+    assert trainer.steps_until_epoch(2) == 6
+    trainer.train(steps=2)                               # 40 samples in: the short batch is next
+    assert trainer.steps_until_epoch(1) == 1
+    assert trainer.steps_until_epoch(3) == 7
+    trainer.train(steps=1)
+    assert (trainer.epoch, trainer.samples_in_epoch) == (1, 0)
+    trainer.batch_size = 50                              # batches of 50 and 5
+    assert trainer.steps_until_epoch(4) == 6             # ⌈165 / 50⌉ = 4 would stop short of it
+    assert trainer.train(steps=trainer.steps_until_epoch(4)) == 6 and trainer.epoch == 4
+    assert trainer.samples_in_epoch == 0
+
+
 def test_same_seed_bit_identical_different_seed_differs():
     a, b = make_trainer("adam", seed=3), make_trainer("adam", seed=3)
     a.train(steps=300)
