@@ -19,7 +19,8 @@ from . import presets as preset_mod
 from .views.compare import ComparePanel
 from .views.cost_slice import CostSliceView
 from .views.layer_space import LayerSpaceView
-from .views.math_panel import MathPanel, num
+from .numbers import num
+from .views.math_panel import MathPanel
 from .views.phase_bar import BACKWARD_COLOUR, FORWARD_COLOUR, PhaseBar
 
 
@@ -264,7 +265,7 @@ class PhasePanels:
         if self.last_good is not None:
             step, loss = self.last_good[3], self.last_good[4]
             back = (f"<b>Restore last good weights</b> goes back to those of step {step:,} "
-                    f"(training loss {loss:.4g}), before it went wrong.")
+                    f"(training loss {num(loss)}), before it went wrong.")
         else:
             back = "Reset gives new weights."
         self.explanation.setText(f"<b style='color:#d93025;'>{html.escape(text)}</b><br>{back}")

@@ -14,6 +14,8 @@ from PySide6.QtWidgets import QWidget
 
 from engine import datasets
 
+from .numbers import num
+
 PARTS = ("train", "test")
 
 
@@ -66,8 +68,8 @@ def add_point(data, x: float, y: float, label, part: str = "train"):
     if data.extent is not None:        # beyond it a point would sit outside the drawn plane
         xmin, xmax, ymin, ymax = data.extent
         if not (xmin <= x <= xmax and ymin <= y <= ymax):
-            raise PointEditError(f"({x:.3g}, {y:.3g}) is outside the plotted area (x from {xmin:.3g} to "
-                                 f"{xmax:.3g}, y from {ymin:.3g} to {ymax:.3g}); click inside it")
+            raise PointEditError(f"({num(x, 3)}, {num(y, 3)}) is outside the plotted area (x from {num(xmin, 3)} to "
+                                 f"{num(xmax, 3)}, y from {num(ymin, 3)} to {num(ymax, 3)}); click inside it")
     if data.kind != "regression":
         if isinstance(label, bool) or int(label) != label or not 0 <= int(label) < data.n_classes:
             raise PointEditError(f"class must be 0..{data.n_classes - 1}, got {label!r}")

@@ -12,6 +12,8 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 
+from .numbers import num
+
 # Limits of the architecture editor (the engine may enforce its own; these are the app's).
 MAX_HIDDEN_LAYERS = 8
 MAX_NEURONS = 32                 # per layer on the 2-D playground (up to 16 drawn in full, more as their strongest)
@@ -159,13 +161,13 @@ class AppState:
         if self.optimizer not in names["optimizer"]:
             raise ValueError(f"unknown optimizer {self.optimizer!r}; allowed: {', '.join(names['optimizer'])}")
         if not LR_MIN <= float(self.lr) <= LR_MAX:
-            raise ValueError(f"learning rate must be between {LR_MIN:g} and {LR_MAX:g}, got {self.lr:g}")
+            raise ValueError(f"learning rate must be between {num(LR_MIN)} and {num(LR_MAX)}, got {num(self.lr)}")
         if not 1 <= int(self.batch_size) <= MAX_BATCH:
             raise ValueError(f"batch size must be between 1 and {MAX_BATCH}, got {self.batch_size}")
         if self.regularization not in REGULARIZERS:
             raise ValueError(f"regularisation must be one of {', '.join(REGULARIZERS)}")
         if not 0.0 <= float(self.reg_rate) <= 10.0:
-            raise ValueError(f"regularisation rate must be between 0 and 10, got {self.reg_rate:g}")
+            raise ValueError(f"regularisation rate must be between 0 and 10, got {num(self.reg_rate)}")
         if not 0.0 <= float(self.momentum) < 1.0:
             raise ValueError(f"momentum must be in [0, 1), got {self.momentum}")
         if int(self.classes) < 2 or int(self.classes) > MAX_CLASSES:

@@ -21,6 +21,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from engine.inspect import param_symbol
 
+from .numbers import num
 from .snapshot import EditMarker, Snapshot, epoch_goal, frozen, frozen_list
 from .state import AppState
 
@@ -632,7 +633,7 @@ class TrainingWorker(QObject):
         if not (0 <= l < net.n_layers and 0 <= j < net.weights[l].shape[0] and 0 <= k < net.weights[l].shape[1]):
             raise ValueError(f"no weight {param_symbol(l, j, k, 'W')} in this network")
         net.weights[l][j, k] = value
-        self.status_changed.emit(f"{param_symbol(l, j, k, 'W')} set to {value:g}; it takes effect at the next step.")
+        self.status_changed.emit(f"{param_symbol(l, j, k, 'W')} set to {num(value)}; it takes effect at the next step.")
         return True
 
     def _cmd_set_bias(self, l: int, j: int, value: float) -> bool:
@@ -641,7 +642,7 @@ class TrainingWorker(QObject):
         if not (0 <= l < net.n_layers and 0 <= j < net.biases[l].shape[0]):
             raise ValueError(f"no bias {param_symbol(l, j, None, 'b')} in this network")
         net.biases[l][j, 0] = value
-        self.status_changed.emit(f"{param_symbol(l, j, None, 'b')} set to {value:g}; it takes effect at the next step.")
+        self.status_changed.emit(f"{param_symbol(l, j, None, 'b')} set to {num(value)}; it takes effect at the next step.")
         return True
 
     @staticmethod
@@ -874,7 +875,7 @@ class TrainingWorker(QObject):
         step = getattr(exc, "step", self.trainer.steps)
         largest = max(float(np.max(np.abs(w))) for w in self.trainer.net.weights)
         msg = (f"Training diverged at step {step:,}: its cost or a weight became infinite, so it paused before "
-               f"that step's update, with the weights it started from (largest |w| {largest:.3g}). "
+               f"that step's update, with the weights it started from (largest |w| {num(largest, 3)}). "
                f"Try a smaller learning rate, or restore the last good weights.")
         self._last_result = None            # its ∂J/∂w may be from steps ago (the failing step came in a chunk)
         self._mark("diverged")
@@ -1044,7 +1045,7 @@ class TrainingWorker(QObject):
         layers = [np.asarray(A).reshape(A.shape[0], r, r) for A in trace.A[1:]]
         inputs = frozen(X.reshape(X.shape[0], r, r).astype(np.float32))
         others = [f for i, f in enumerate(data.features) if i not in (a, b)]
-        held = ", ".join(f"{f} = {means[data.features.index(f)]:.3g}" for f in others[:4])
+        held = ", ".join(f"{f} = {num(means[data.features.index(f)], 3)}" for f in others[:4])
         more = f" and {len(others) - 4} more" if len(others) > 4 else ""
         note = (f"2-D slice through {names[0]} and {names[1]}; the other "
                 f"{len(others)} input{'s' if len(others) != 1 else ''} held at their training means ({held}{more})")

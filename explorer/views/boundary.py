@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidg
 
 from ..snapshot import Snapshot
 from ..theme import CLASS_COLOURS, LIGHT, Theme, style_plot
-from .math_panel import num
+from ..numbers import num
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 

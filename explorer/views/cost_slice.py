@@ -11,7 +11,7 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from ..theme import LIGHT, Theme, style_plot
-from .math_panel import num
+from ..numbers import num
 
 PATH_MAX = 2000
 

@@ -15,6 +15,7 @@ import numpy as np
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
+from ..numbers import num
 from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme
 from .number_box import WholeNumberBox
 
@@ -44,24 +45,6 @@ def with_hats(text: str) -> str:
 
 def sup(n) -> str:
     return str(n).translate(SUP)
-
-
-def num(v, digits: int = 4) -> str:
-    """A number as the panel prints it: 4 significant digits, exponent only when needed."""
-    v = float(v)
-    if not math.isfinite(v):
-        return "NaN" if math.isnan(v) else ("∞" if v > 0 else "−∞")
-    if v == 0:
-        return "0"
-    a = abs(v)
-    if 1e-3 <= a < 1e5:
-        s = f"{v:.{digits}g}"
-    else:
-        mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
-        if "." in mantissa:
-            mantissa = mantissa.rstrip("0").rstrip(".")
-        s = f"{mantissa}e{int(exponent)}"
-    return s.replace("-", "−")
 
 
 def operand(v, digits: int = 4) -> str:

@@ -27,7 +27,7 @@ from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme
 from engine.inspect import param_symbol
 
 from .graph_layout import network_layout
-from .math_panel import num
+from ..numbers import num
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 

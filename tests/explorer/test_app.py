@@ -327,6 +327,9 @@ def test_limits_allow_8_layers_of_32_and_refuse_more_with_a_reason():
         big.with_neurons(0, 1)
     with pytest.raises(ValueError, match="learning rate must be between"):
         AppState(lr=20)
+    # numbers written as everywhere in the app, with a true minus in the exponent
+    with pytest.raises(ValueError, match="between 1e−5 and 10, got 2.5e−7$"):
+        AppState(lr=2.5e-7)
     assert AppState.from_json(big.to_json()) == big
 
 

@@ -6,7 +6,8 @@ import numpy as np
 
 from engine import Network, Trainer, datasets, inspect
 from explorer.inspector import Inspector
-from explorer.views.math_panel import MathPanel, matrix_html, num
+from explorer.numbers import num
+from explorer.views.math_panel import MathPanel, matrix_html
 
 
 def _worker(optimizer="sgd"):

@@ -10,7 +10,8 @@ from PySide6.QtCore import Qt
 
 from engine import Network, Trainer, datasets
 from explorer.inspector import Inspector
-from explorer.views.math_panel import MathPanel, matrix_html, num, operand, phase_title
+from explorer.numbers import num
+from explorer.views.math_panel import MathPanel, matrix_html, operand, phase_title
 
 STEP_PHASES = 11          # a 3-layer network: 3 × (affine, activation), cost, 3 backward, update
 

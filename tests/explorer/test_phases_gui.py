@@ -2,7 +2,7 @@
 import numpy as np
 from PySide6.QtCore import Qt
 
-from explorer.views.math_panel import num
+from explorer.numbers import num
 
 
 def _phase_index(win):

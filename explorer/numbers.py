@@ -1,0 +1,20 @@
+"""Numbers as the app writes them everywhere: on the graph, in the equations and in messages."""
+import math
+
+
+def num(v, digits: int = 4) -> str:
+    """`digits` significant digits, an exponent only when needed, and a true minus: −5.028e−6."""
+    v = float(v)
+    if not math.isfinite(v):
+        return "NaN" if math.isnan(v) else ("∞" if v > 0 else "−∞")
+    if v == 0:
+        return "0"
+    a = abs(v)
+    if 1e-3 <= a < 1e5:
+        s = f"{v:.{digits}g}"
+    else:
+        mantissa, exponent = f"{v:.{digits - 1}e}".split("e")
+        if "." in mantissa:
+            mantissa = mantissa.rstrip("0").rstrip(".")
+        s = f"{mantissa}e{int(exponent)}"
+    return s.replace("-", "−")
