@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QImage, QPainter, QPen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSizePolicy, QVBoxLayout, QWidget
 
 from .image_views import ClassProbabilities
 
@@ -201,6 +201,29 @@ class DigitCanvas(QWidget):
         self._last = None
 
 
+class OneLineLabel(QLabel):
+    """A label on one line that never widens its panel: its whole text when it fits, else the text
+    before the first comma (keep the rest in the tooltip). Wrapped instead, the digit canvas's hint
+    took three lines, more height than a short dock has, and was drawn over the canvas."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.full_text = ""
+        self.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self._fit()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        fits = self.fontMetrics().horizontalAdvance(self.full_text) <= self.width()
+        self.setText(self.full_text if fits else self.full_text.split(",")[0])
+
+
 class DigitCanvasPanel(QWidget):
     """The canvas, what the network sees (the prepared image) and its class probabilities.
 
@@ -227,9 +250,7 @@ class DigitCanvasPanel(QWidget):
         self.clear_button = QPushButton("Clear")
         self.clear_button.setToolTip("Wipe the drawing")
         self.clear_button.clicked.connect(self.canvas.clear)
-        self.hint = QLabel("")
-        self.hint.setToolTip("How the drawing is prepared before the network sees it")
-        self.hint.setWordWrap(True)
+        self.hint = OneLineLabel()
         row.addWidget(self.clear_button)
         row.addWidget(self.hint, 1)
         left.addLayout(row)
@@ -260,7 +281,8 @@ class DigitCanvasPanel(QWidget):
         h, w = self.image_shape
         how = {"digits": "height filled, 4×4 blocks averaged", "mnist": "20 px box, centred by mass",
                "fashion-mnist": "scaled to fill, centred"}[self.style]
-        self.hint.setText(f"{h}×{w}, {how}")
+        self.hint.set_full_text(f"{h}×{w}, {how}")
+        self.hint.setToolTip(f"How the drawing is prepared before the network sees it: {h}×{w}, {how}")
 
     def classify(self) -> np.ndarray | None:
         """Prepare the drawing and run it through the network; returns the probabilities."""

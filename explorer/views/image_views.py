@@ -115,6 +115,9 @@ def diverging_image(values: np.ndarray, scale: float | None = None, mid=(240, 24
     return QImage(u8.data, w, h, 3 * w, QImage.Format_RGB888).copy()
 
 
+MIN_CAPTION_PX = 7         # the smallest text the image views draw
+
+
 def _grid_shape(count: int, width: float, height: float) -> tuple[int, int]:
     """Columns and rows for count square cells filling a width × height area best."""
     best = (1, count)
@@ -205,13 +208,23 @@ class TestImageGrid(_Painted):
 
     def fitted_caption(self, i: int, width: float, metrics) -> str:
         """The longest caption that fits the cell: the guess, its confidence and the true class; then
-        without the true class; then the confidence alone (hover or select an image for the rest)."""
+        without the true class; then the confidence alone, then without its % sign (select an image
+        for the rest)."""
         r = self.results
         pred, conf = int(r.predicted[i]), r.confidence[i]
-        for text in (self.caption(i), f"{r.class_names[pred]} {conf:.0%}", f"{conf:.0%}"):
+        for text in (self.caption(i), f"{r.class_names[pred]} {conf:.0%}", f"{conf:.0%}", f"{conf * 100:.0f}"):
             if metrics.horizontalAdvance(text) <= width - 2:
                 return text
-        return f"{conf:.0%}"
+        return ""          # not even that: the red frame still marks a wrong guess
+
+    def caption_font(self, cell_width: float, caption_height: float) -> QFont:
+        """The captions' font: 80% of their line's height, smaller (down to 7 px) in a narrow panel
+        so that a confidence, "100%", still fits its cell."""
+        font = QFont(self.font())
+        font.setPixelSize(int(caption_height * 0.8))
+        while QFontMetrics(font).horizontalAdvance("100%") > cell_width - 2 and font.pixelSize() > MIN_CAPTION_PX:
+            font.setPixelSize(font.pixelSize() - 1)
+        return font
 
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
@@ -223,13 +236,12 @@ class TestImageGrid(_Painted):
             p.setPen(self._text_colour())
             p.drawText(self.rect(), Qt.AlignCenter, "No test images" if r is not None else "Load an image dataset")
             return
-        font = QFont(self.font())
         cols, rows = _grid_shape(self.per_page, self.width(), self.height())
         cw, ch = self.width() / cols, self.height() / rows
         cap_h = max(13.0, min(17.0, ch * 0.2))      # text of at least 10 px
-        font.setPixelSize(int(cap_h * 0.8))
-        p.setFont(font)
+        font = self.caption_font(cw, cap_h)
         metrics = QFontMetrics(font)
+        p.setFont(font)
         side = max(4.0, min(cw - 6, ch - cap_h - 6))
         for n, i in enumerate(vis):
             c, rr = n % cols, n // cols
@@ -459,6 +471,15 @@ class ClassProbabilities(_Painted):
     def predicted(self) -> int | None:
         return None if self.probs is None else int(np.argmax(self.probs))
 
+    def row_font(self, row_height: float) -> QFont:
+        """The rows' font in a panel too short for the usual one: one whose lines fit the rows (down
+        to 7 px), so that the class names do not overlap."""
+        font = QFont(self.font())
+        font.setPixelSize(max(MIN_CAPTION_PX, int(row_height * 0.8)))
+        while QFontMetrics(font).height() > row_height and font.pixelSize() > MIN_CAPTION_PX:
+            font.setPixelSize(font.pixelSize() - 1)
+        return font
+
     def columns(self, fm, head: float):
         """(image side, left edge of the names, names' width, percentages' width). The class names
         get their full width first (down to a short bar); the image takes what is left."""
@@ -480,14 +501,18 @@ class ClassProbabilities(_Painted):
         fm = p.fontMetrics()
         head = fm.height() + 4
         p.setPen(text)
-        p.drawText(QRectF(4, 0, self.width() - 8, head), Qt.AlignLeft | Qt.AlignVCenter, self.title)
+        p.drawText(QRectF(4, 0, self.width() - 8, head), Qt.AlignLeft | Qt.AlignVCenter,
+                   fm.elidedText(self.title, Qt.ElideRight, self.width() - 8))
+        k = self.probs.size
+        row_h = (self.height() - head - 8) / k
+        if fm.height() > row_h:
+            p.setFont(self.row_font(row_h))
+            fm = p.fontMetrics()
         side, left, label_w, percent_w = self.columns(fm, head)
         if self.image is not None:
             p.drawImage(QRectF(4, head + 4, side, side), gray_image(self.image))
-        k = self.probs.size
         bar_x = left + label_w
         bar_w = max(10.0, self.width() - bar_x - percent_w)
-        row_h = (self.height() - head - 8) / k
         pred = self.predicted
         for c in range(k):
             y = head + 4 + c * row_h

@@ -136,3 +136,18 @@ def test_empty_canvas_result_asks_for_a_drawing_not_a_test_image(qtbot):
     panel = DigitCanvasPanel()
     qtbot.addWidget(panel)
     assert "Draw" in panel.result.empty_text and "test image" not in panel.result.empty_text
+
+
+def test_the_hint_stays_on_one_line_and_shortens_in_a_narrow_panel(qtbot):
+    panel = DigitCanvasPanel()
+    qtbot.addWidget(panel)
+    panel.set_dataset("fashion-mnist", (28, 28), tuple(str(i) for i in range(10)))
+    panel.resize(900, 300)
+    panel.show()
+    qtbot.waitUntil(lambda: panel.hint.text() == "28×28, scaled to fill, centred", timeout=3000)
+    panel.resize(260, 300)
+    qtbot.waitUntil(lambda: panel.hint.text() == "28×28", timeout=3000)
+    assert "scaled to fill, centred" in panel.hint.toolTip()
+    # the label never asks for the width of its whole text, so it cannot widen the panel
+    from PySide6.QtWidgets import QSizePolicy
+    assert panel.hint.sizePolicy().horizontalPolicy() == QSizePolicy.Ignored

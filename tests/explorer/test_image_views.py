@@ -159,7 +159,28 @@ def test_captions_shorten_to_fit_narrow_cells(qtbot, tiny):
     metrics = QFontMetrics(grid.font())
     assert grid.fitted_caption(3, 1000, metrics) == "right 100% → left"           # room for everything
     assert grid.fitted_caption(3, metrics.horizontalAdvance("right 100%") + 4, metrics) == "right 100%"
-    assert grid.fitted_caption(3, 10, metrics) == "100%"                        # the confidence at least
+    assert grid.fitted_caption(3, metrics.horizontalAdvance("100%") + 2, metrics) == "100%"   # the confidence
+    assert grid.fitted_caption(3, metrics.horizontalAdvance("100") + 2, metrics) == "100"     # without its %
+    assert grid.fitted_caption(3, 6, metrics) == ""             # nothing rather than text over the next cell
+
+
+def test_a_narrow_grid_writes_its_captions_smaller_and_a_short_panel_its_class_rows(qtbot):
+    from PySide6.QtGui import QFontMetrics
+
+    from engine.images import FASHION_CLASSES
+    from explorer.views.image_views import MIN_CAPTION_PX
+    grid = TestImageGrid()
+    qtbot.addWidget(grid)
+    wide, narrow = grid.caption_font(80, 17), grid.caption_font(26, 17)
+    assert wide.pixelSize() == int(17 * 0.8)
+    assert MIN_CAPTION_PX <= narrow.pixelSize() < wide.pixelSize()
+    assert QFontMetrics(narrow).horizontalAdvance("100%") <= 26 - 2
+    assert grid.caption_font(5, 17).pixelSize() == MIN_CAPTION_PX          # never below 7 px
+    view = ClassProbabilities()
+    qtbot.addWidget(view)
+    view.set_image(np.zeros((28, 28)), np.full(10, 0.1), FASHION_CLASSES)
+    assert QFontMetrics(view.row_font(12.0)).height() <= 12.0
+    assert view.row_font(12.0).pixelSize() >= MIN_CAPTION_PX
 
 
 def test_summary_says_when_only_part_of_the_test_set_is_shown(qtbot, tiny):
