@@ -96,10 +96,23 @@ class InspectView:
     surface: dict | None = None
     gradient_norms: np.ndarray | None = None
     error: str = ""
+    phases: tuple = ()          # the PhaseInfo of every phase computed in this pass, in order
 
     @property
     def reviewing(self) -> bool:
         return self.phase is not None and self.phase.index < self.furthest
+
+    def gradients_so_far(self) -> dict | None:
+        """{layer (0-based): (dW, db, mean dZ over the batch)} of the backward phases this pass has
+        computed up to the phase shown, for the node graph; None when no pass is in progress or its
+        update is done (the step's gradients are then the snapshot's)."""
+        if self.phase is None or self.phase.kind == "update":
+            return None
+        done = {}
+        for p in self.phases[:self.phase.index + 1]:
+            if p.kind == "backward":
+                done[p.layer - 1] = (p.arrays["dW"], p.arrays["db"], _frozen(np.asarray(p.arrays["dZ"]).mean(axis=1)))
+        return done
 
 
 class Inspector:
@@ -423,7 +436,8 @@ class Inspector:
             selection=selection, sample=sample, chain=chain, fd=fd, update=upd,
             update_applied=applied, slice=sl,
             second=second, second_value=second_value, surface=surface,
-            gradient_norms=_frozen(norms) if norms is not None else None, error=error)
+            gradient_norms=_frozen(norms) if norms is not None else None, error=error,
+            phases=tuple(self._phases))
         with self._lock:
             self._latest = view
 

@@ -319,6 +319,8 @@ class PhasePanels:
         self.math_panel.set_view(v)
         self.cost_slice.set_view(v)
         self.grad_norms.set_view(v)
+        self.window.graph.set_pass_gradients(0 if v is None else v.step,
+                                             None if v is None else v.gradients_so_far())
         p = None if v is None else v.phase
         if p is None or p.layer is None:
             self.highlight.set(None, None)

@@ -4,6 +4,8 @@ One column per layer; each neuron a small heatmap of its activation over the inp
 coloured by the weight's sign and sized by its magnitude; every bias a small square at its node's
 corner. A toggle shows the last step's gradients instead (∂J/∂w on the edges, the mean dZ on the
 nodes, ∂J/∂b on the biases), each scaled to the largest magnitude so tiny gradients stay readable.
+During a phase walk it shows the pass's own gradients as the backward pass computes them, top layer
+first: the layers it has not reached yet are blank.
 
 Items are built once per architecture. Per frame only ``setData`` / ``setImage`` run: edges are
 grouped into a handful of pens (sign × magnitude bucket), one ``PlotCurveItem`` with
@@ -247,6 +249,7 @@ class NetworkGraphView(QWidget):
         self._selected = None
         self._zoom = None
         self.show_gradients = False
+        self._pass = None                               # (step, {layer: (dW, db, mean dZ)}) of a phase walk
         self.frames = 0
 
         outer = QVBoxLayout(self)
@@ -263,7 +266,8 @@ class NetworkGraphView(QWidget):
         self.layers_label.setToolTip("Number of hidden layers")
         self.grad_check = QCheckBox("Show gradients")
         self.grad_check.setToolTip("Colour edges by ∂J/∂w, nodes by the mean error dZ and biases by ∂J/∂b "
-                                   "of the last step, scaled to the largest magnitude")
+                                   "of the last step (during a phase walk, of the pass so far), scaled to "
+                                   "the largest magnitude")
         self.grad_check.toggled.connect(self._on_gradients_toggled)
         self.scale_label = QLabel("")
         self.scale_label.setToolTip("Edge width and colour are relative to this largest magnitude")
@@ -344,6 +348,34 @@ class NetworkGraphView(QWidget):
         if self._zoom is not None and self._zoom.isVisible():
             self._zoom.update_snapshot(snap)
         self.frames += 1
+
+    def set_pass_gradients(self, step: int, gradients: dict | None) -> None:
+        """The gradients a phase walk has computed so far ({layer: (dW, db, mean dZ)}, from
+        InspectView.gradients_so_far) before its update, which moves the training past `step`; None
+        when no walk is in progress."""
+        self._pass = None if gradients is None else (int(step), gradients)
+        if self._snap is not None:
+            self._update_values(self._snap)
+            self._info_at = 0.0
+            self._refresh_info()
+
+    def _walk(self, snap: Snapshot) -> dict | None:
+        """The walk's gradients while they belong to what is on screen: paused at the walk's step."""
+        if self._pass is None or snap.playing or snap.step != self._pass[0]:
+            return None
+        return self._pass[1]
+
+    def _gradients(self, snap: Snapshot):
+        """(dW, db, mean dZ) lists the gradient view draws, or None when there are none yet: a walk's
+        so far (zeros where it has not reached), else the last step's."""
+        walk = self._walk(snap)
+        if walk is not None:
+            zeros = [(np.zeros_like(w), np.zeros_like(b), np.zeros(w.shape[0])) for w, b in zip(snap.weights, snap.biases)]
+            rows = [walk.get(l, zeros[l]) for l in range(len(snap.weights))]
+            return tuple(list(r[i] for r in rows) for i in range(3))
+        if snap.has_step:
+            return list(snap.grad_weights), list(snap.grad_biases), list(snap.mean_dz)
+        return None
 
     def _refresh_info(self) -> None:
         """Keep the numbers of the item the info line describes (the last hovered or selected) current,
@@ -640,8 +672,8 @@ class NetworkGraphView(QWidget):
         self._layout()
 
     # ------------------------------------------------------------------ per frame
-    def _edge_values(self, snap: Snapshot):
-        mats = snap.grad_weights if self.show_gradients and snap.has_step else snap.weights
+    def _edge_values(self, snap: Snapshot, gradients=None):
+        mats = gradients[0] if gradients is not None else snap.weights
         sh = self._shown
         if len(sh) != len(mats) + 1:
             return np.zeros(0)
@@ -658,9 +690,10 @@ class NetworkGraphView(QWidget):
     def _update_values(self, snap: Snapshot) -> None:
         if len(self._node_rects) != len(self._sizes) or not self._sizes:
             return
-        grads = self.show_gradients and snap.has_step
+        gradients = self._gradients(snap) if self.show_gradients else None
+        grads = gradients is not None
         # edges
-        v = self._edge_values(snap)
+        v = self._edge_values(snap, gradients)
         if len(v) == len(self._edge_xy):
             mag = np.abs(v)
             scale = float(mag.max()) if mag.size else 0.0
@@ -680,10 +713,12 @@ class NetworkGraphView(QWidget):
                 ys[0::2], ys[1::2] = seg[:, 1], seg[:, 3]
                 item.setData(xs, ys)
             what = "max |∂J/∂w|" if grads else "max |w|"
+            if grads and self._walk(snap) is not None:
+                what += " (this pass so far)"
             self.scale_label.setText(f"edges: {what} = {fmt(scale)}")
         # nodes
         if grads:
-            dz = [np.asarray(d, dtype=np.float32) for d in snap.mean_dz]
+            dz = [np.asarray(d, dtype=np.float32) for d in gradients[2]]
             m = max((float(np.abs(d).max()) for d in dz if d.size), default=0.0)
             m = m if m > 0 else 1.0
             for i in range(1, len(self._sizes)):
@@ -707,8 +742,8 @@ class NetworkGraphView(QWidget):
                     self._set_node_image(im, img, levels_for(name, img), i, slot)
         # biases
         if len(self._bias_xy):
-            bv = np.concatenate([(g if grads else b)[self._shown[l + 1]].ravel() for l, (g, b) in
-                                 enumerate(zip(snap.grad_biases if grads else snap.biases, snap.biases))])
+            bv = np.concatenate([b[self._shown[l + 1]].ravel() for l, b in
+                                 enumerate(gradients[1] if grads else snap.biases)])
             bm = float(np.abs(bv).max()) if bv.size else 0.0
             bm = bm if bm > 0 else 1.0
             idx = np.clip(((bv / bm) * 0.5 + 0.5) * 255, 0, 255).astype(int)
@@ -766,31 +801,49 @@ class NetworkGraphView(QWidget):
             source = f"input {k + 1}" if l == 0 else f"neuron {k + 1} of layer {l}"
             parts.append(f"<b>{param_symbol(l, j, k, 'W')}</b> ({source} → neuron {j + 1} of layer {l + 1})")
             parts.append(f"value {fmt(snap.weights[l][j, k])}")
-            if snap.has_step:
-                parts.append(f"∂J/∂w {fmt(snap.grad_weights[l][j, k])} (last step's batch)")
-                parts.append(f"last change {fmt(snap.weight_changes[l][j, k])}")
+            parts += self._gradient_parts(snap, kind, l, j, k)
         elif kind == "bias":
             parts.append(f"<b>{param_symbol(l, j, None, 'b')}</b> (bias of neuron {j + 1} of layer {l + 1})")
             parts.append(f"value {fmt(snap.biases[l][j, 0])}")
-            if snap.has_step:
-                parts.append(f"∂J/∂b {fmt(snap.grad_biases[l][j, 0])} (last step's batch)")
-                parts.append(f"last change {fmt(snap.bias_changes[l][j, 0])}")
+            parts += self._gradient_parts(snap, kind, l, j, k)
         else:
             if l == 0:
                 return f"<b>input {j + 1}: {snap.features[j]}</b>, shown over the input plane"
             parts.append(f"<b>neuron {j + 1} of layer {l}</b> ({snap.activations[l - 1]})")
             parts.append(f"bias {fmt(snap.biases[l - 1][j, 0])}")
-            if snap.has_step:
-                parts.append(f"mean dZ {fmt(snap.mean_dz[l - 1][j])}")
+            parts += self._gradient_parts(snap, kind, l - 1, j, k)
             parts.append("click to enlarge")
             return " · ".join(parts)
         opt = snap.optimizer_values(kind, l, j, k)
         for name, val in opt.items():
             parts.append(f"{name.replace('_', ' ')} {fmt(val)}")
-        if not snap.has_step:
+        if not snap.has_step and self._walk(snap) is None:
             parts.append("no step yet")
         parts.append("click to type a value")
         return " · ".join(parts)
+
+    def _gradient_parts(self, snap: Snapshot, kind: str, l: int, j: int, k: int) -> list[str]:
+        """The gradient of a weight or bias of layer l+1, or the mean error of one of its neurons: a
+        phase walk's while one is under way (the backward pass reaches the top layer first), else the
+        last step's."""
+        symbol = {"weight": "∂J/∂w", "bias": "∂J/∂b", "neuron": "mean dZ"}[kind]
+        walk = self._walk(snap)
+        if walk is not None:
+            if l not in walk:
+                return [f"{symbol} not computed yet in this pass (the backward pass reaches layer {l + 1} "
+                        f"after the layers above it)"]
+            dW, db, mean_dz = walk[l]
+            value = dW[j, k] if kind == "weight" else (db[j, 0] if kind == "bias" else mean_dz[j])
+            return [f"{symbol} {fmt(value)} (this pass's batch)"]
+        if not snap.has_step:
+            return []
+        if kind == "neuron":
+            return [f"{symbol} {fmt(snap.mean_dz[l][j])}"]
+        if kind == "weight":
+            grad, change = snap.grad_weights[l][j, k], snap.weight_changes[l][j, k]
+        else:
+            grad, change = snap.grad_biases[l][j, 0], snap.bias_changes[l][j, 0]
+        return [f"{symbol} {fmt(grad)} (last step's batch)", f"last change {fmt(change)}"]
 
     def _on_mouse_moved(self, scene_pos) -> None:
         if self._snap is None:

@@ -136,3 +136,41 @@ def test_the_phase_bar_counts_steps_while_training_runs(window, qtbot):
     window.pause()
     qtbot.waitUntil(lambda: not window.snapshot.playing, timeout=5_000)
     qtbot.waitUntil(lambda: bar.status.text() == f"step {window.snapshot.step:,}", timeout=5_000)
+
+
+def test_the_graph_shows_a_walks_gradients_as_the_backward_pass_computes_them(window, qtbot):
+    pp, graph = window.phase_panels, window.graph
+    graph.grad_check.setChecked(True)
+    graph.select("weight", 0, 1, 0)
+    qtbot.waitUntil(lambda: pp.view is not None and pp.view.selection == ("weight", 0, 1, 0), timeout=10_000)
+    top, first = ("weight", 2, 0, 1), ("weight", 0, 1, 0)
+    assert "no step yet" in graph.describe(top)
+    for i in range(8):                        # up to the backward phase of the top layer (layer 3)
+        qtbot.keyClick(window, Qt.Key_N)
+        qtbot.waitUntil(lambda: _phase_index(window) == i, timeout=10_000)
+    qtbot.waitUntil(lambda: "this pass so far" in graph.scale_label.text(), timeout=10_000)
+    dW3 = pp.view.phase.arrays["dW"]
+    assert f"∂J/∂w {num(dW3[0, 1])} (this pass's batch)" in graph.describe(top)
+    assert "∂J/∂w not computed yet in this pass" in graph.describe(first)
+    assert "mean dZ not computed yet" in graph.describe(("neuron", 1, 0, 0))
+    gradients = graph._gradients(graph._snap)
+    assert not gradients[0][0].any() and np.array_equal(gradients[0][2], dW3)
+    # the top layer's edges carry its gradient; the first layer's are blank
+    n_first = len(graph._shown[0]) * len(graph._shown[1])
+    values = graph._edge_values(graph._snap, gradients)
+    assert not values[:n_first].any() and values[-len(graph._shown[2]) * len(graph._shown[3]):].any()
+    for i in range(8, 10):                    # on to layer 1's backward phase
+        qtbot.keyClick(window, Qt.Key_N)
+        qtbot.waitUntil(lambda: _phase_index(window) == i, timeout=10_000)
+    dW1 = pp.view.phase.arrays["dW"]
+    qtbot.waitUntil(lambda: f"∂J/∂w {num(dW1[1, 0])} (this pass's batch)" in graph.describe(first), timeout=10_000)
+    # reviewing an earlier phase shows the gradients as they were then
+    qtbot.keyClick(window, Qt.Key_N, Qt.ShiftModifier)
+    qtbot.waitUntil(lambda: _phase_index(window) == 8, timeout=10_000)
+    qtbot.waitUntil(lambda: "not computed yet" in graph.describe(first), timeout=10_000)
+    # after the update the gradients are the step's, as after any step
+    qtbot.keyClick(window, Qt.Key_N)
+    qtbot.keyClick(window, Qt.Key_N)
+    qtbot.waitUntil(lambda: window.snapshot.step == 1 and _phase_index(window) == 10, timeout=10_000)
+    qtbot.waitUntil(lambda: f"∂J/∂w {num(dW1[1, 0])} (last step's batch)" in graph.describe(first), timeout=10_000)
+    assert "this pass so far" not in graph.scale_label.text()
