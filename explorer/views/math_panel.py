@@ -4,6 +4,8 @@ selected weight factor by factor, the finite-difference check, and the update.
 Every number shown comes from an InspectView (explorer/inspector.py), which got it from
 engine.inspect; this module only formats. Matrices are HTML tables with aligned columns and a
 diverging colour scale (orange negative, blue positive); large ones are cut with the shape stated.
+An equation too wide for the panel goes onto several lines, each starting with an operator, and its
+matrices show as many columns as a line has room for, so nothing needs scrolling sideways.
 """
 from __future__ import annotations
 
@@ -12,7 +14,8 @@ import math
 import re
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import QTimer, Signal
+from PySide6.QtGui import QFont, QFontDatabase, QFontMetricsF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
 from ..numbers import num
@@ -28,6 +31,7 @@ OPT_STATE = {"velocity": "velocity", "mean_square": "running mean of g²",
 STATE_SYMBOLS = {"velocity": "v", "mean_square": "s", "first_moment": "m", "second_moment": "v"}
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "momentum", "rmsprop": "RMSprop", "adam": "Adam"}
 ERROR_COLOUR = "#d93025"
+ITEM_SPACING = 4          # px between the cells of an equation's line (cellspacing 2 each side)
 ONE_LINE = 56             # characters of an update step that fit on one line of a narrow panel
 SAMPLE_TIP = "The sample of the batch (1 to its size) whose chain rule is shown, factor by factor"
 
@@ -72,6 +76,35 @@ def shape_text(a) -> str:
     return "(" + ", ".join(str(s) for s in a.shape) + ")"
 
 
+def _matrix_parts(a, name: str, max_rows: int, max_cols: int, column: bool):
+    """(a as a 2-D array, the rows shown, the columns shown, the caption under it) of matrix_html."""
+    if a.ndim == 1:
+        a = a[:, None] if column else a[None, :]
+    n, m = a.shape
+    rows = list(range(min(n, max_rows)))
+    cols = list(range(min(m, max_cols)))
+    cut = " (first " + (f"{len(rows)} rows" if n > max_rows else "") + \
+        (", " if n > max_rows and m > max_cols else "") + (f"{len(cols)} columns" if m > max_cols else "") + ")" \
+        if n > max_rows or m > max_cols else ""
+    label = f"{name} " if name else ""
+    return a, rows, cols, f"{label}{n}×{m}{cut}"
+
+
+def matrix_width(a, name: str = "", max_rows: int = MAX_ROWS, max_cols: int = MAX_COLS, column: bool = False,
+                 mono=len, text=len) -> float:
+    """About how wide matrix_html's table is, given mono(s) and text(s): the width of a string in
+    the monospaced face of the numbers and in the face of the caption."""
+    a = np.asarray(a, dtype=np.float64)
+    if a.ndim == 0:
+        return text(num(a))
+    a, rows, cols, caption = _matrix_parts(a, name, max_rows, max_cols, column)
+    # each cell: its widest number with a space either side, and 2 px of padding either side
+    cells = sum(max(mono(f" {num(a[i, c])} ") for i in rows) + 4 for c in cols)
+    if a.shape[1] > max_cols:
+        cells += text("…") + 4
+    return max(cells + 2, text(caption)) + 8
+
+
 def matrix_html(a, name: str = "", theme: Theme = LIGHT, max_rows: int = MAX_ROWS,
                 max_cols: int = MAX_COLS, column: bool = False) -> str:
     """A matrix as a table: right-aligned numbers, a colour scale, '…' where cut, shape below.
@@ -79,13 +112,10 @@ def matrix_html(a, name: str = "", theme: Theme = LIGHT, max_rows: int = MAX_ROW
     a = np.asarray(a, dtype=np.float64)
     if a.ndim == 0:
         return f"<b>{num(a)}</b>"
-    if a.ndim == 1:
-        a = a[:, None] if column else a[None, :]
+    a, rows, cols, caption = _matrix_parts(a, name, max_rows, max_cols, column)
     n, m = a.shape
     finite = a[np.isfinite(a)]
     scale = float(np.max(np.abs(finite))) if finite.size else 0.0
-    rows = list(range(min(n, max_rows)))
-    cols = list(range(min(m, max_cols)))
     out = ["<table cellspacing='0' cellpadding='2' style='border-left:1px solid #888;"
            "border-right:1px solid #888;'>"]
     for i in rows:
@@ -100,22 +130,53 @@ def matrix_html(a, name: str = "", theme: Theme = LIGHT, max_rows: int = MAX_ROW
     if n > max_rows:
         out.append("<tr>" + "".join("<td align='center'>⋮</td>" for _ in cols) + "</tr>")
     out.append("</table>")
-    cut = " (first " + (f"{len(rows)} rows" if n > max_rows else "") + \
-        (", " if n > max_rows and m > max_cols else "") + (f"{len(cols)} columns" if m > max_cols else "") + ")" \
-        if n > max_rows or m > max_cols else ""
-    label = f"{html.escape(name)} " if name else ""
     return (f"<table><tr><td>{''.join(out)}</td></tr><tr><td align='center' style='color:{theme.muted};'>"
-            f"{label}{n}×{m}{cut}</td></tr></table>")
+            f"{html.escape(caption)}</td></tr></table>")
 
 
-def equation_row(items, theme: Theme = LIGHT) -> str:
-    """Terms and operators side by side: items are (html, is_operator)."""
-    cells = []
-    for content, op in items:
-        style = "font-size:14pt; padding:0 4px;" if op else ""
-        # nowrap: a narrow panel must not stack an operator such as "tanh" one letter per line
-        cells.append(f"<td valign='middle' nowrap style='{style} white-space:nowrap;'>{content}</td>")
-    return "<table cellspacing='2'><tr>" + "".join(cells) + "</tr></table>"
+def equation_lines(items, max_width: float | None = None) -> list[list]:
+    """items ((html, is_operator, width)) split into lines no wider than max_width where they can
+    be: a line breaks before an operator, which starts the next line (= dW…), and a term never
+    leaves the operators before it. Without max_width, one line."""
+    chunks, pending = [], []
+    for item in items:
+        pending.append(item)
+        if not item[1]:
+            chunks.append(pending)
+            pending = []
+    if pending:                                       # operators after the last term stay with it
+        if chunks:
+            chunks[-1] += pending
+        else:
+            chunks.append(pending)
+    lines, width = [], 0.0
+    for chunk in chunks:
+        w = sum(item[2] + ITEM_SPACING for item in chunk)
+        if lines and max_width is not None and width + w > max_width:
+            lines.append(list(chunk))
+            width = w
+        elif lines:
+            lines[-1] += chunk
+            width += w
+        else:
+            lines.append(list(chunk))
+            width = w
+    return lines
+
+
+def equation_row(items, theme: Theme = LIGHT, max_width: float | None = None) -> str:
+    """Terms and operators side by side: items are (html, is_operator) or (html, is_operator,
+    width in px); with widths and max_width, on as many lines as equation_lines makes."""
+    items = [tuple(item) + (0.0,) * (3 - len(item)) for item in items]
+    tables = []
+    for line in equation_lines(items, max_width):
+        cells = []
+        for content, op, _ in line:
+            style = "font-size:14pt; padding:0 4px;" if op else ""
+            # nowrap: a narrow panel must not stack an operator such as "tanh" one letter per line
+            cells.append(f"<td valign='middle' nowrap style='{style} white-space:nowrap;'>{content}</td>")
+        tables.append("<table cellspacing='2'><tr>" + "".join(cells) + "</tr></table>")
+    return "".join(tables)
 
 
 def _regularisation_symbols(settings) -> list[tuple[str, str, str, str]]:
@@ -220,7 +281,70 @@ class MathPanel(QWidget):
         lay.addWidget(self.sample_message)
         lay.addWidget(self.browser)
         self.sections: dict[str, str] = {}
+        self._rendered_width = None
+        # a resize lays the equations out again, once the size has settled
+        self._relayout = QTimer(self)
+        self._relayout.setSingleShot(True)
+        self._relayout.setInterval(60)
+        self._relayout.timeout.connect(self._render_keeping_scroll)
         self._render()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        if self._rendered_width is not None and abs(self._row_width() - self._rendered_width) >= 8:
+            self._relayout.start()
+
+    def showEvent(self, event) -> None:
+        super().showEvent(event)
+        if self._rendered_width != self._row_width():
+            self._render_keeping_scroll()
+
+    def _render_keeping_scroll(self) -> None:
+        bar = self.browser.verticalScrollBar()
+        fraction = bar.value() / bar.maximum() if bar.maximum() else 0.0
+        self._render()
+        bar.setValue(round(fraction * bar.maximum()))
+
+    # ----------------------------------------------------------------- equations laid out to fit
+    def _row_width(self) -> float:
+        """The width an equation's line may take: the panel less its margins, the page's margins and a
+        scroll bar's room (from the panel's width, which a resize sets even while it is hidden)."""
+        margins = self.layout().contentsMargins()
+        return (self.width() - margins.left() - margins.right() - 2 * self.browser.frameWidth()
+                - 2 * self.browser.document().documentMargin() - 20)
+
+    def _metrics(self):
+        """(mono, text, operator): each the width in px of a string in the numbers' monospaced face,
+        in the text's face, and in the operators' 14 pt face."""
+        base = self.browser.font()
+        mono_font = QFontDatabase.systemFont(QFontDatabase.FixedFont)
+        mono_font.setPointSizeF(base.pointSizeF())
+        op_font = QFont(base)
+        op_font.setPointSizeF(14)
+        return tuple(QFontMetricsF(f).horizontalAdvance for f in (mono_font, base, op_font))
+
+    def _term(self, a, name: str = "", **kwargs) -> tuple:
+        """A matrix as an equation's term: (its html, False, its width)."""
+        mono, text, _ = self._metrics()
+        return (matrix_html(a, name, self.theme, **kwargs), False,
+                matrix_width(a, name, mono=mono, text=text, **kwargs))
+
+    def _columns_that_fit(self, a, name: str = "", **kwargs) -> int:
+        """How many columns of a (MAX_COLS at most, 2 at least) a line of the panel has room for,
+        beside the operator that may start the line."""
+        mono, text, operator = self._metrics()
+        room = self._row_width() - operator("/ m =") - 8 - 2 * ITEM_SPACING
+        cols = MAX_COLS
+        while cols > 2 and matrix_width(a, name, max_cols=cols, mono=mono, text=text, **kwargs) > room:
+            cols -= 1
+        return cols
+
+    def _op(self, symbol: str) -> tuple:
+        """An operator (·, +, =, tanh …) between terms: (its html, True, its width)."""
+        return (html.escape(symbol), True, self._metrics()[2](symbol) + 8)
+
+    def _row(self, items) -> str:
+        return equation_row(items, self.theme, self._row_width())
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -285,6 +409,7 @@ class MathPanel(QWidget):
         t = self.theme
         body = "<hr>".join(s for s in self.sections.values() if s)
         self.browser.setHtml(f"<div style='color:{t.text};'>{body}</div>")
+        self._rendered_width = self._row_width()
 
     def _phase_html(self, v) -> str:
         t = self.theme
@@ -304,29 +429,37 @@ class MathPanel(QWidget):
                 f"<p style='color:{t.muted};'>{where}</p>")
         if p.kind == "affine":
             # A's rows pair with W's columns: as many of each are shown
-            row = equation_row([(matrix_html(a["W"], f"W{sup(n)}", t), False), ("·", True),
-                                (matrix_html(a["A_prev"], f"A{sup(n - 1)}", t, max_rows=MAX_COLS), False),
-                                ("+", True), (matrix_html(a["b"], f"b{sup(n)}", t), False), ("=", True),
-                                (matrix_html(a["Z"], f"Z{sup(n)}", t), False)], t)
+            # in a narrow panel fewer columns are shown, and as many of A's rows as of W's columns
+            k = self._columns_that_fit(a["W"], f"W{sup(n)}")
+            samples = self._columns_that_fit(a["Z"], f"Z{sup(n)}")
+            row = self._row([self._term(a["W"], f"W{sup(n)}", max_cols=k), self._op("·"),
+                             self._term(a["A_prev"], f"A{sup(n - 1)}", max_rows=k, max_cols=samples),
+                             self._op("+"), self._term(a["b"], f"b{sup(n)}"), self._op("="),
+                             self._term(a["Z"], f"Z{sup(n)}", max_cols=samples)])
             return head + row + f"<p>Each column of Z{sup(n)} is one sample's weighted sums; b{sup(n)} is added to every column.</p>"
         if p.kind == "activation":
-            row = equation_row([(f"{html.escape(a.get('activation', ''))}", True),
-                                (matrix_html(a["Z"], f"Z{sup(n)}", t), False), ("=", True),
-                                (matrix_html(a["A"], f"A{sup(n)}", t), False)], t)
+            samples = min(self._columns_that_fit(a[key], f"{key}{sup(n)}") for key in ("Z", "A"))
+            row = self._row([self._op(a.get("activation", "")), self._term(a["Z"], f"Z{sup(n)}", max_cols=samples),
+                             self._op("="), self._term(a["A"], f"A{sup(n)}", max_cols=samples)])
             return head + row
         if p.kind == "cost":
-            row = equation_row([(matrix_html(a["A"], f"A{sup(L)} = Ŷ", t), False), ("vs", True),
-                                (matrix_html(a["Y"], "Y", t), False), ("→", True),
-                                (f"<span style='font-size:14pt;'>J = <b>{num(a['J'], 6)}</b></span>", False)], t)
+            cost = f"J = {num(a['J'], 6)}"
+            samples = min(self._columns_that_fit(a["A"], f"A{sup(L)} = Ŷ"), self._columns_that_fit(a["Y"], "Y"))
+            row = self._row([self._term(a["A"], f"A{sup(L)} = Ŷ", max_cols=samples), self._op("vs"),
+                             self._term(a["Y"], "Y", max_cols=samples),
+                             self._op("→"), (f"<span style='font-size:14pt;'>J = <b>{num(a['J'], 6)}</b></span>",
+                                             False, self._metrics()[2](cost) + 8)])
             return head + row + (f"<p>J = <b>{num(a['J'], 6)}</b>, the mean of each sample's loss over the "
                                  "batch.</p>") + self._regularisation_html(a)
         if p.kind == "backward":
             # (Aⁿ⁻¹)ᵀ's rows pair with dZⁿ's columns (one per sample): as many of each are shown
-            row = equation_row([(matrix_html(a["dZ"], f"dZ{sup(n)}", t), False), ("·", True),
-                                (matrix_html(np.asarray(a["A_prev"]).T, f"(A{sup(n - 1)})ᵀ", t, max_rows=MAX_COLS),
-                                 False), ("/ m =", True),
-                                (matrix_html(a["dW"], f"dW{sup(n)}", t), False), (",", True),
-                                (matrix_html(a["db"], f"db{sup(n)}", t), False)], t)
+            samples = self._columns_that_fit(a["dZ"], f"dZ{sup(n)}")
+            A_T = np.asarray(a["A_prev"]).T
+            k = self._columns_that_fit(A_T, f"(A{sup(n - 1)})ᵀ", max_rows=samples)
+            row = self._row([self._term(a["dZ"], f"dZ{sup(n)}", max_cols=samples), self._op("·"),
+                             self._term(A_T, f"(A{sup(n - 1)})ᵀ", max_rows=samples, max_cols=k),
+                             self._op("/ m ="), self._term(a["dW"], f"dW{sup(n)}", max_cols=k), self._op(","),
+                             self._term(a["db"], f"db{sup(n)}")])
             note = (f"<p>dZ{sup(n)} is each sample's error at layer {n}" +
                     (" (output: the loss's derivative times the activation's)" if n == L else
                      f", passed down as (W{sup(n + 1)})ᵀ·dZ{sup(n + 1)} ⊙ f′(Z{sup(n)})") + ".</p>")
@@ -337,9 +470,10 @@ class MathPanel(QWidget):
                                             a["weights"][l]),
                                            (f"b{sup(l + 1)}", a["old_biases"][l], a["bias_changes"][l],
                                             a["biases"][l])):
-                parts.append(equation_row([(matrix_html(old, f"{name} before", t), False), ("+", True),
-                                           (matrix_html(change, "change", t), False), ("=", True),
-                                           (matrix_html(new, f"{name} after", t), False)], t))
+                k = self._columns_that_fit(old, f"{name} before")
+                parts.append(self._row([self._term(old, f"{name} before", max_cols=k), self._op("+"),
+                                        self._term(change, "change", max_cols=k), self._op("="),
+                                        self._term(new, f"{name} after", max_cols=k)]))
         parts.append("<p>Select a weight or a bias on the graph to follow its update number by number.</p>")
         return "".join(parts)
 
@@ -383,11 +517,12 @@ class MathPanel(QWidget):
                 notes.append(f"times entry {j} of the product before")
             note = "".join(f" <span style='color:{t.muted};'>{html.escape(x)}</span>" for x in notes)
             # a vector after the first factor is multiplied into the row before it: it is a column
-            items = [(matrix_html(f.value, "", t, column=i > 0), False)]
+            items = [self._term(f.value, "", column=i > 0, max_cols=self._columns_that_fit(f.value, column=i > 0))]
             if i > 0:
-                items += [("→", True), (matrix_html(f.running, "so far", t), False)]
+                items += [self._op("→"), self._term(f.running, "so far",
+                                                    max_cols=self._columns_that_fit(f.running, "so far"))]
             parts.append(f"<p style='margin-bottom:0;'><b>{html.escape(f.symbol)}</b>{note}</p>"
-                         + equation_row(items, t))
+                         + self._row(items))
             previous = f.running
         m = len(c.per_sample)
         agree = "agrees" if abs(c.batch_mean - c.engine_value) <= 1e-9 * max(1.0, abs(c.engine_value)) else "DIFFERS"

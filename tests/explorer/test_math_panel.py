@@ -79,3 +79,51 @@ def test_large_matrices_are_cut_with_the_shape_stated():
     assert "…" in html and "⋮" in html
     assert "0.5" not in matrix_html(np.array([[1.0, 2.0]]))
     assert num(-0.000012345) == "−1.234e−5"
+
+
+def test_equation_lines_break_before_an_operator_and_keep_a_term_with_its_operators():
+    from explorer.views.math_panel import ITEM_SPACING, equation_lines
+    items = [("A", False, 100), ("·", True, 20), ("B", False, 100), ("=", True, 20), ("C", False, 100)]
+    assert equation_lines(items) == [items]                          # no width: one line
+    assert equation_lines(items, 1000) == [items]
+    lines = equation_lines(items, 250 + 3 * ITEM_SPACING)           # A · B fits, = C goes below
+    assert [[content for content, *_ in line] for line in lines] == [["A", "·", "B"], ["=", "C"]]
+    lines = equation_lines(items, 50)                               # too narrow for any: one term a line
+    assert [[content for content, *_ in line] for line in lines] == [["A"], ["·", "B"], ["=", "C"]]
+    lead = [("tanh", True, 30), ("Z", False, 100), ("=", True, 20), ("A", False, 100)]
+    assert [[c for c, *_ in line] for line in equation_lines(lead, 140)] == [["tanh", "Z"], ["=", "A"]]
+
+
+def _backward_view(sizes=(2, 6, 6, 1), batch=10):
+    net = Network(list(sizes), hidden="tanh", output="sigmoid", loss="bce", seed=2)
+    tr = Trainer(net, datasets.make("circle", n=80, seed=1), lr=0.05, batch_size=batch)
+    w = SimpleNamespace(trainer=tr, _last_result=None, _arch_version=0, _data_version=0, _playing=False)
+    ins = Inspector()
+    for _ in range(2 * (len(sizes) - 1) + 2):                        # the forward, the cost, the top backward
+        ins.handle(w, "next")
+    v = ins.latest()
+    assert v.phase.kind == "backward"
+    return v
+
+
+def test_a_narrow_panel_lays_an_equation_out_on_lines_that_fit_it(qtbot):
+    v = _backward_view()
+    panel = MathPanel()
+    qtbot.addWidget(panel)
+    panel.resize(1400, 700)
+    panel.show()
+    panel.set_view(v)
+    bar = panel.browser.horizontalScrollBar()
+    qtbot.waitUntil(lambda: panel.browser.document().size().width() <= panel.browser.viewport().width())
+    wide = panel.browser.toHtml()
+    assert "dZ³ 1×10 (first 8 columns)" in panel.text() and bar.maximum() == 0
+    panel.resize(420, 700)
+    # a resize lays the panel out again: fewer columns, the equation over several lines, nothing
+    # wider than the panel
+    qtbot.waitUntil(lambda: panel.browser.toHtml() != wide, timeout=5000)
+    qtbot.waitUntil(lambda: bar.maximum() == 0, timeout=5000)
+    text = panel.text()
+    assert "dZ³ 1×10 (first " in text and "dZ³ 1×10 (first 8 columns)" not in text
+    for name in ("dZ³", "(A²)ᵀ", "dW³", "db³"):
+        assert name in text
+    assert panel.browser.toHtml().count("<table") > wide.count("<table")

@@ -178,7 +178,7 @@ def test_the_shown_pieces_of_a_product_pair_up(qtbot):
     ins = Inspector()
     for _ in range(8):                                  # cost, then layer 3's backward phase
         ins.handle(w, "next")
-    panel = _panel(qtbot, ins.latest())
+    panel = _panel(qtbot, ins.latest(), width=1400)
     html = panel.sections["phase"]
     assert "dZ³ 1×10 (first 8 columns)" in html and "(A²)ᵀ 10×2 (first 8 rows)" in html
     for _ in range(2):                                  # layer 1: (A⁰)ᵀ is 10×2, dZ¹ 4×10
@@ -192,6 +192,13 @@ def test_the_shown_pieces_of_a_product_pair_up(qtbot):
     panel.set_view(ins.latest())
     assert "W² 7×9 (first 6 rows, 8 columns)" in panel.sections["phase"]
     assert "A¹ 9×10 (first 8 rows, 8 columns)" in panel.sections["phase"]
+    # a narrower panel shows fewer columns, still in pairs
+    narrow = _panel(qtbot, ins.latest(), width=420).sections["phase"]
+    w_cols = re.search(r"W² 7×9 \(first 6 rows, (\d) columns\)", narrow)
+    a_rows = re.search(r"A¹ 9×10 \(first (\d) rows, (\d) columns\)", narrow)
+    z_cols = re.search(r"Z² 7×10 \(first 6 rows, (\d) columns\)", narrow)
+    assert w_cols and a_rows and z_cols and int(w_cols[1]) < 8
+    assert a_rows[1] == w_cols[1] and a_rows[2] == z_cols[1]
 
 
 def _shapes(html):
