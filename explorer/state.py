@@ -16,7 +16,7 @@ from .numbers import num
 
 # Limits of the architecture editor (the engine may enforce its own; these are the app's).
 MAX_HIDDEN_LAYERS = 8
-MAX_NEURONS = 32                 # per layer on the 2-D playground (up to 16 drawn in full, more as their strongest)
+MAX_NEURONS = 32                 # per layer on the 2-D playground (drawn in full when the graph is tall enough)
 MAX_NEURONS_LARGE = 1024         # per layer for image and CSV data (wide layers are drawn collapsed)
 MIN_NEURONS = 1
 MAX_CLASSES = 20

@@ -3,7 +3,8 @@
 A 784-input network cannot be drawn as 784 circles. A layer wider than ``MAX_NODES`` collapses into
 a labelled block that shows a few of its neurons, the strongest ones (largest weight norm) when
 weights are given, evenly spread ones otherwise, and says how many it leaves out. A selected neuron
-is always among those shown, so selection keeps working.
+is always among those shown, so selection keeps working. (The node graph raises the limit, up to the
+playground's widest layer, when it is tall enough to draw every node legibly.)
 
 Pure NumPy, no Qt: the node-graph view asks for a layout per layer and draws only ``shown``.
 """

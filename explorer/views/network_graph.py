@@ -28,7 +28,7 @@ from ..state import MAX_HIDDEN_LAYERS, MAX_NEURONS
 from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme
 from engine.inspect import param_symbol
 
-from .graph_layout import network_layout
+from .graph_layout import MAX_NODES, network_layout
 from ..numbers import num
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -37,6 +37,7 @@ N_BUCKETS = 5
 BOUNDED = {"tanh": (-1.0, 1.0), "sin": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0)}
 HEADER_H = 64
 MIN_HEADER_W = 60          # narrower, a header's combo and buttons no longer fit
+MIN_FULL_NODE_PX = 20      # a layer wider than MAX_NODES is drawn in full while its nodes get this tall
 RERANK_INTERVAL = 2.0      # s: how often a wide layer's drawn neurons follow the changing weights
 INFO_INTERVAL = 0.25       # s: how often the info line's numbers follow training
 INFO_HINT = "Hover an edge, a bias or a neuron for its numbers; click to edit or enlarge."
@@ -243,6 +244,7 @@ class NetworkGraphView(QWidget):
         self._labels: list[pg.TextItem] = []
         self._headers: list[LayerHeader] = []
         self._layouts = []                              # graph_layout.LayerLayout per column
+        self._max_nodes = MAX_NODES                     # the widest layer drawn in full, for the view's height
         self._shown: list[np.ndarray] = []              # per column, the neuron drawn in each slot
         self._blocks: list = []                         # (frame, caption) of each collapsed column
         self._ranked_at = 0.0                           # when the drawn neurons were last chosen
@@ -483,7 +485,9 @@ class NetworkGraphView(QWidget):
         self._clear()
         self._sizes = list(snap.sizes)
         self._acts = list(snap.activations)
-        self._layouts = network_layout(self._sizes, snap.weights, selected=self._must_show())
+        self._max_nodes = self._nodes_that_fit()
+        self._layouts = network_layout(self._sizes, snap.weights, selected=self._must_show(),
+                                       max_nodes=self._max_nodes)
         self._shown = [np.asarray(lay.shown, dtype=np.int64) for lay in self._layouts]
         self._ranked_at = time.monotonic()
         n_hidden = len(self._sizes) - 2
@@ -519,7 +523,8 @@ class NetworkGraphView(QWidget):
             frame.setPen(pg.mkPen(self.theme.muted, width=1, style=Qt.DashLine))
             frame.setZValue(0)
             caption = pg.TextItem(lay.label.replace(" · ", "\n"), color=self.theme.text, anchor=(0.5, 0))
-            caption.setToolTip("A wide layer: only its strongest neurons (largest weights) are drawn")
+            caption.setToolTip("A wide layer: only its strongest neurons (largest weights) are drawn. A taller "
+                               f"graph draws a layer of up to {MAX_NEURONS} in full.")
             self.vb.addItem(frame)
             self.vb.addItem(caption)
             self._blocks.append((frame, caption))
@@ -560,7 +565,7 @@ class NetworkGraphView(QWidget):
         if now - self._ranked_at < RERANK_INTERVAL:
             return
         self._ranked_at = now
-        layouts = network_layout(self._sizes, snap.weights, selected=self._must_show())
+        layouts = network_layout(self._sizes, snap.weights, selected=self._must_show(), max_nodes=self._max_nodes)
         shown = [np.asarray(lay.shown, dtype=np.int64) for lay in layouts]
         if all(np.array_equal(new, old) for new, old in zip(shown, self._shown)):
             return
@@ -665,7 +670,24 @@ class NetworkGraphView(QWidget):
 
     def resizeEvent(self, ev):
         super().resizeEvent(ev)
+        if self._snap is not None and self._sizes and self._collapses(self._nodes_that_fit()) != self._collapses(
+                self._max_nodes):
+            # the view's new height draws a layer in full that was collapsed, or the other way round
+            selected = self._selected
+            self._rebuild(self._snap)
+            self._selected = selected
+            self._update_selection_marker()
+            return
         self._layout()
+
+    def _nodes_that_fit(self) -> int:
+        """How wide a layer may be and still be drawn in full: MAX_NODES, or as many more (up to the
+        playground's widest layer) as the view's height gives nodes of MIN_FULL_NODE_PX."""
+        height = max(150, self.view.viewport().height())
+        return max(MAX_NODES, min(MAX_NEURONS, int((height - 16) / (1.25 * MIN_FULL_NODE_PX))))
+
+    def _collapses(self, max_nodes: int) -> list[bool]:
+        return [n > max_nodes for n in self._sizes]
 
     def showEvent(self, ev):
         super().showEvent(ev)

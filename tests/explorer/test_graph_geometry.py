@@ -55,3 +55,23 @@ def test_the_headers_of_a_deep_network_never_overlap(make_window, qtbot):
             for b in boxes[i + 1:]:
                 assert not a.intersects(b), (width, a, b)
         assert all(box.width() >= 60 for box in boxes)
+
+
+def test_a_layer_of_up_to_32_is_drawn_in_full_while_the_graph_is_tall_enough(make_window, qtbot):
+    from explorer.state import AppState
+    from explorer.views.network_graph import MIN_FULL_NODE_PX
+    win = make_window(AppState().replace(hidden=(24,), activations=("tanh",)))
+    graph = win.graph
+    qtbot.waitUntil(lambda: list(win.snapshot.sizes) == [2, 24, 1], timeout=10_000)
+    win.resize(1400, 1300)                     # a tall graph: all 24 neurons, each node legible
+    qtbot.waitUntil(lambda: len(graph._shown[1]) == 24, timeout=10_000)
+    assert not graph._layouts[1].collapsed
+    assert min(r[3] for r in graph._node_rects[1]) >= MIN_FULL_NODE_PX
+    graph.select("weight", 0, 23, 1)
+    win.resize(1400, 700)                      # too short for 24 legible nodes: the strongest are drawn
+    qtbot.waitUntil(lambda: graph._layouts[1].collapsed, timeout=10_000)
+    assert len(graph._shown[1]) < 24 and 23 in graph._shown[1]
+    assert graph._selected == ("weight", 0, 23, 1)          # the selection survives the new drawing
+    win.resize(1400, 1300)
+    qtbot.waitUntil(lambda: len(graph._shown[1]) == 24, timeout=10_000)
+    assert graph._selected == ("weight", 0, 23, 1)
