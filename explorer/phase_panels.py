@@ -75,6 +75,7 @@ class PhaseHighlight:
         self.rect = QGraphicsRectItem()
         self.rect.setZValue(-5)
         self.rect.setVisible(False)
+        graph.nodes_placed.connect(lambda: self.set(self.layer, self.direction))   # follow a resize
 
     def set(self, layer, direction) -> None:
         self.layer, self.direction = layer, direction
@@ -95,7 +96,10 @@ class PhaseHighlight:
         y1 = max(r[1] + r[3] for r in rects)
         pad = 0.1 * (x1 - x0)
         colour = QColor(FORWARD_COLOUR if direction == "forward" else BACKWARD_COLOUR)
-        self.rect.setRect(QRectF(x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad))
+        frame = QRectF(x0 - pad, y0 - pad, x1 - x0 + 2 * pad, y1 - y0 + 2 * pad)
+        (vx0, vx1), (vy0, vy1) = g.vb.viewRange()
+        # inside the view, so none of its 3 px border is cut off when the nodes fill the height
+        self.rect.setRect(frame.intersected(QRectF(vx0 + 2, vy0 + 2, vx1 - vx0 - 4, vy1 - vy0 - 4)))
         pen = QPen(colour, 0)
         pen.setWidth(3)
         pen.setCosmetic(True)

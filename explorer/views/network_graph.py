@@ -225,6 +225,7 @@ class NetworkGraphView(QWidget):
     neuron_add_requested = Signal(int)                   # hidden layer index
     neuron_remove_requested = Signal(int)                # hidden layer index
     activation_requested = Signal(int, str)              # layer index (last = output), name
+    nodes_placed = Signal()                              # the nodes moved: a resize or a new network
     gradients_toggled = Signal(bool)
 
     def __init__(self, parent=None, theme: Theme = LIGHT):
@@ -661,6 +662,7 @@ class NetworkGraphView(QWidget):
         if self._snap is not None:
             self._update_values(self._snap)
         self._update_selection_marker()
+        self.nodes_placed.emit()
 
     def _left_margin(self) -> float:
         """Room left of the input column for its labels (x1·x2, sin x1, …) and half a node."""

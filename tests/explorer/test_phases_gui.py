@@ -174,3 +174,26 @@ def test_the_graph_shows_a_walks_gradients_as_the_backward_pass_computes_them(wi
     qtbot.waitUntil(lambda: window.snapshot.step == 1 and _phase_index(window) == 10, timeout=10_000)
     qtbot.waitUntil(lambda: f"∂J/∂w {num(dW1[1, 0])} (last step's batch)" in graph.describe(first), timeout=10_000)
     assert "this pass so far" not in graph.scale_label.text()
+
+
+def test_the_lit_layer_follows_the_nodes_when_the_window_is_resized(window, qtbot):
+    pp, graph = window.phase_panels, window.graph
+    for i in range(3):                        # Z² = W²·A¹ + b²: columns 1 and 2 are lit
+        qtbot.keyClick(window, Qt.Key_N)
+        qtbot.waitUntil(lambda: _phase_index(window) == i, timeout=10_000)
+
+    def frames_its_layer():
+        frame = pp.highlight.rect.rect()
+        (vx0, vx1), (vy0, vy1) = graph.vb.viewRange()
+        nodes = [r for col in (1, 2) for r in graph._node_rects[col]]
+        others = [r for col in (0, 3) for r in graph._node_rects[col]]
+        inside = all(frame.contains(x + w / 2, y + h / 2) for x, y, w, h in nodes)
+        outside = not any(frame.contains(x + w / 2, y + h / 2) for x, y, w, h in others)
+        in_view = frame.top() >= vy0 and frame.bottom() <= vy1
+        return inside and outside and in_view
+
+    qtbot.waitUntil(frames_its_layer, timeout=10_000)
+    before = pp.highlight.rect.rect()
+    window.resize(1100, 700)
+    qtbot.waitUntil(lambda: pp.highlight.rect.rect() != before, timeout=10_000)
+    assert frames_its_layer()
