@@ -428,8 +428,8 @@ class MathPanel(QWidget):
         head = (f"<h3>{with_hats('<br>'.join(html.escape(line) for line in title.splitlines()))}</h3>"
                 f"<p style='color:{t.muted};'>{where}</p>")
         if p.kind == "affine":
-            # A's rows pair with W's columns: as many of each are shown
-            # in a narrow panel fewer columns are shown, and as many of A's rows as of W's columns
+            # A's rows pair with W's columns, and Z's columns with A's: as many of each are shown
+            # (fewer in a narrow panel)
             k = self._columns_that_fit(a["W"], f"W{sup(n)}")
             samples = self._columns_that_fit(a["Z"], f"Z{sup(n)}")
             row = self._row([self._term(a["W"], f"W{sup(n)}", max_cols=k), self._op("·"),
@@ -452,7 +452,8 @@ class MathPanel(QWidget):
             return head + row + (f"<p>J = <b>{num(a['J'], 6)}</b>, the mean of each sample's loss over the "
                                  "batch.</p>") + self._regularisation_html(a)
         if p.kind == "backward":
-            # (Aⁿ⁻¹)ᵀ's rows pair with dZⁿ's columns (one per sample): as many of each are shown
+            # (Aⁿ⁻¹)ᵀ's rows pair with dZⁿ's columns (one per sample), and dWⁿ's columns with
+            # (Aⁿ⁻¹)ᵀ's: as many of each are shown (fewer in a narrow panel)
             samples = self._columns_that_fit(a["dZ"], f"dZ{sup(n)}")
             A_T = np.asarray(a["A_prev"]).T
             k = self._columns_that_fit(A_T, f"(A{sup(n - 1)})ᵀ", max_rows=samples)

@@ -373,9 +373,10 @@ class NetworkGraphView(QWidget):
         so far (zeros where it has not reached), else the last step's."""
         walk = self._walk(snap)
         if walk is not None:
-            zeros = [(np.zeros_like(w), np.zeros_like(b), np.zeros(w.shape[0])) for w, b in zip(snap.weights, snap.biases)]
-            rows = [walk.get(l, zeros[l]) for l in range(len(snap.weights))]
-            return tuple(list(r[i] for r in rows) for i in range(3))
+            rows = [walk[l] if l in walk else (np.zeros_like(w), np.zeros_like(b), np.zeros(w.shape[0]))
+                    for l, (w, b) in enumerate(zip(snap.weights, snap.biases))]
+            dW, db, mean_dz = (list(part) for part in zip(*rows))
+            return dW, db, mean_dz
         if snap.has_step:
             return list(snap.grad_weights), list(snap.grad_biases), list(snap.mean_dz)
         return None
