@@ -261,7 +261,7 @@ def bench_mnist(quick):
     floor = same_shapes + gather + update
     result = {"workload": "mnist-shaped [784,512,10] relu/softmax/cce rmsprop batch 128 float32, 60000 samples",
               "engine_s_per_epoch": round(engine_epoch, 3), "numpy_s_per_epoch": round(numpy_epoch, 3),
-              "matmul_bound_s": round(bound, 3), "engine_over_bound": round(engine_epoch / bound, 2),
+              "matmul_bound_s": round(bound, 3), "engine_over_bound": round(engine_epoch / bound, 3),
               "numpy_blas_bound_s": round(numpy_bound, 3), "engine_blas_bound_s": round(engine_blas_bound, 3),
               "engine_blas": blas_in_use(),
               "same_shape_matmuls_s": round(same_shapes, 3),
@@ -327,10 +327,11 @@ def run_bench(json_output=False, quick=False):
     tiny, mnist, cold = results["tiny"], results["mnist"], results["cold_start"]
     print(f"{'workload':<16} {'engine':>14} {'numpy':>14} {'torch':>14}  ratio / goal")
     print(f"{'tiny steps/s':<16} {tiny['engine_steps_per_s']:>14,} {tiny['numpy_steps_per_s']:>14,} "
-          f"{tiny.get('torch_steps_per_s', '-'):>14}  {tiny['speedup_vs_numpy']}× numpy / goal 200,000 steps/s")
+          f"{tiny.get('torch_steps_per_s', '-'):>14}  {tiny['speedup_vs_numpy']}× numpy / goal 200,000 steps/s "
+          f"{_verdict(tiny['engine_steps_per_s'] >= 200_000)}")
     print(f"{'mnist s/epoch':<16} {mnist['engine_s_per_epoch']:>14} {mnist['numpy_s_per_epoch']:>14} "
-          f"{mnist.get('torch_s_per_epoch', '-'):>14}  {mnist['engine_over_bound']}× the matmul bound "
-          f"({mnist['matmul_bound_s']} s) / goal 1.3×")
+          f"{mnist.get('torch_s_per_epoch', '-'):>14}  {mnist['engine_over_bound']:.2f}× the matmul bound "
+          f"({mnist['matmul_bound_s']} s) / goal 1.3× {_verdict(mnist['engine_over_bound'] <= 1.3)}")
     print(f"{'':<16} {'':>14} {'':>14} {'':>14}  bound: the faster of NumPy's BLAS "
           f"({mnist['numpy_blas_bound_s']} s) and the engine's, {mnist['engine_blas']} "
           f"({mnist['engine_blas_bound_s']} s)")
@@ -343,5 +344,9 @@ def run_bench(json_output=False, quick=False):
         print(f"{'':<16} {'':>14} {'':>14} {'':>14}  the same products with PyTorch's BLAS: "
               f"{mnist['torch_same_shape_matmuls_s']} s")
     print(f"{'cold start s':<16} {cold['seconds_process']:>14} {'':>14} {'':>14}  goal < 1 s "
-          f"(import to first step {cold['seconds_import_to_step']} s)")
+          f"{_verdict(cold['seconds_process'] < 1)} (import to first step {cold['seconds_import_to_step']} s)")
     return 0
+
+
+def _verdict(met: bool) -> str:
+    return "(met)" if met else "(not met)"

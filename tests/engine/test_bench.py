@@ -34,3 +34,22 @@ def test_the_bound_scales_the_timed_square_product_to_the_flops():
                                        size=64, repeats=2)
     assert len(seconds) == 3 and bound > 0
     assert bench.matmul_bound_seconds(0.0, size=64) == pytest.approx(0.0)
+
+
+def test_the_table_says_whether_each_goal_is_met(monkeypatch, capsys):
+    mnist = {"engine_s_per_epoch": 0.442, "numpy_s_per_epoch": 1.05, "engine_over_bound": 1.304,
+             "matmul_bound_s": 0.339, "numpy_blas_bound_s": 0.339, "engine_blas": "mkl", "engine_blas_bound_s": 0.348,
+             "engine_over_same_shape_matmuls": 1.18, "same_shape_matmuls_s": 0.375, "batch_gather_s": 0.015,
+             "rmsprop_update_s": 0.054, "products_gather_update_s": 0.444, "products_gather_update_over_bound": 1.31}
+    monkeypatch.setattr(bench, "bench_tiny", lambda quick: {"engine_steps_per_s": 250_000, "numpy_steps_per_s": 35_000,
+                                                            "speedup_vs_numpy": 7.1})
+    monkeypatch.setattr(bench, "bench_mnist", lambda quick: mnist)
+    monkeypatch.setattr(bench, "bench_cold_start", lambda: {"seconds_process": 1.2, "seconds_import_to_step": 0.5})
+    bench.run_bench()
+    lines = capsys.readouterr().out.splitlines()
+    assert "goal 200,000 steps/s (met)" in lines[1]
+    assert "1.30× the matmul bound (0.339 s) / goal 1.3× (not met)" in lines[2]
+    assert "goal < 1 s (not met)" in lines[-1]
+    mnist["engine_over_bound"] = 1.29
+    bench.run_bench()
+    assert "1.29× the matmul bound (0.339 s) / goal 1.3× (met)" in capsys.readouterr().out
