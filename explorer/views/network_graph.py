@@ -363,10 +363,14 @@ class NetworkGraphView(QWidget):
             self._refresh_info()
 
     def _walk(self, snap: Snapshot) -> dict | None:
-        """The walk's gradients while they belong to what is on screen: paused at the walk's step."""
+        """The walk's gradients while they belong to what is on screen: paused at the walk's step, with
+        the same layers (an edit of the network ends the walk, and its new snapshot may come first)."""
         if self._pass is None or snap.playing or snap.step != self._pass[0]:
             return None
-        return self._pass[1]
+        walk = self._pass[1]
+        if any(l >= len(snap.weights) or np.shape(walk[l][0]) != np.shape(snap.weights[l]) for l in walk):
+            return None
+        return walk
 
     def _gradients(self, snap: Snapshot):
         """(dW, db, mean dZ) lists the gradient view draws, or None when there are none yet: a walk's
@@ -744,14 +748,14 @@ class NetworkGraphView(QWidget):
         # nodes
         if grads:
             dz = [np.asarray(d, dtype=np.float32) for d in gradients[2]]
-            m = max((float(np.abs(d).max()) for d in dz if d.size), default=0.0)
-            m = m if m > 0 else 1.0
+            largest = max((float(np.abs(d).max()) for d in dz if d.size), default=0.0)
+            m = largest if largest > 0 else 1.0            # the colour scale; all zero shows as zero
             for i in range(1, len(self._sizes)):
                 for slot, (j, im) in enumerate(zip(self._shown[i], self._node_items[i])):
                     self._set_node_image(im, np.full((1, 1), dz[i - 1][j], dtype=np.float32), (-m, m), i, slot)
             for slot, im in enumerate(self._node_items[0]):
                 self._set_node_image(im, np.zeros((1, 1), np.float32), (-1, 1), 0, slot)
-            self.scale_label.setText(self.scale_label.text() + f" · nodes: max |mean dZ| = {fmt(m)}")
+            self.scale_label.setText(self.scale_label.text() + f" · nodes: max |mean dZ| = {fmt(largest)}")
         else:
             if snap.input_images is not None:
                 for slot, (j, im) in enumerate(zip(self._shown[0], self._node_items[0])):

@@ -1,4 +1,6 @@
 """Walking one pass phase by phase in the window: the phase bar, the lit layer, the math panel."""
+import dataclasses
+
 import numpy as np
 from PySide6.QtCore import Qt
 
@@ -145,7 +147,11 @@ def test_the_graph_shows_a_walks_gradients_as_the_backward_pass_computes_them(wi
     qtbot.waitUntil(lambda: pp.view is not None and pp.view.selection == ("weight", 0, 1, 0), timeout=10_000)
     top, first = ("weight", 2, 0, 1), ("weight", 0, 1, 0)
     assert "no step yet" in graph.describe(top)
-    for i in range(8):                        # up to the backward phase of the top layer (layer 3)
+    qtbot.keyClick(window, Qt.Key_N)           # a pass begun: no layer has its gradients yet
+    qtbot.waitUntil(lambda: _phase_index(window) == 0, timeout=10_000)
+    qtbot.waitUntil(lambda: "(this pass so far) = 0 · nodes: max |mean dZ| = 0" in graph.scale_label.text(),
+                    timeout=10_000)
+    for i in range(1, 8):                     # on to the backward phase of the top layer (layer 3)
         qtbot.keyClick(window, Qt.Key_N)
         qtbot.waitUntil(lambda: _phase_index(window) == i, timeout=10_000)
     qtbot.waitUntil(lambda: "this pass so far" in graph.scale_label.text(), timeout=10_000)
@@ -197,3 +203,16 @@ def test_the_lit_layer_follows_the_nodes_when_the_window_is_resized(window, qtbo
     window.resize(1100, 700)
     qtbot.waitUntil(lambda: pp.highlight.rect.rect() != before, timeout=10_000)
     assert frames_its_layer()
+
+
+def test_a_walks_gradients_are_dropped_when_the_network_changes_under_them(window, qtbot):
+    graph = window.graph
+    graph.grad_check.setChecked(True)
+    for i in range(8):                        # layer 3's gradients computed
+        qtbot.keyClick(window, Qt.Key_N)
+        qtbot.waitUntil(lambda: _phase_index(window) == i, timeout=10_000)
+    snap = graph._snap
+    assert graph._walk(snap) is not None
+    # a snapshot of an edited network (a neuron more in layer 2) arriving before the walk is ended
+    wider = (np.zeros(snap.weights[0].shape), np.zeros((3, 4)), np.zeros((1, 3)))
+    assert graph._walk(dataclasses.replace(snap, weights=wider)) is None
