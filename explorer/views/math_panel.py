@@ -282,6 +282,7 @@ class MathPanel(QWidget):
         lay.addWidget(self.browser)
         self.sections: dict[str, str] = {}
         self._rendered_width = None
+        self._squeeze = 0.0         # px less than the estimate allows, found by laying out (see _render)
         # a resize lays the equations out again, once the size has settled
         self._relayout = QTimer(self)
         self._relayout.setSingleShot(True)
@@ -291,12 +292,12 @@ class MathPanel(QWidget):
 
     def resizeEvent(self, event) -> None:
         super().resizeEvent(event)
-        if self._rendered_width is not None and abs(self._row_width() - self._rendered_width) >= 8:
+        if self._rendered_width is not None and abs(self._page_width() - self._rendered_width) >= 8:
             self._relayout.start()
 
     def showEvent(self, event) -> None:
         super().showEvent(event)
-        if self._rendered_width != self._row_width():
+        if self._rendered_width != self._page_width():
             self._render_keeping_scroll()
 
     def _render_keeping_scroll(self) -> None:
@@ -306,12 +307,16 @@ class MathPanel(QWidget):
         bar.setValue(round(fraction * bar.maximum()))
 
     # ----------------------------------------------------------------- equations laid out to fit
-    def _row_width(self) -> float:
-        """The width an equation's line may take: the panel less its margins, the page's margins and a
-        scroll bar's room (from the panel's width, which a resize sets even while it is hidden)."""
+    def _page_width(self) -> float:
+        """The panel less its margins, the page's margins and a scroll bar's room (from the panel's
+        width, which a resize sets even while it is hidden)."""
         margins = self.layout().contentsMargins()
         return (self.width() - margins.left() - margins.right() - 2 * self.browser.frameWidth()
                 - 2 * self.browser.document().documentMargin() - 20)
+
+    def _row_width(self) -> float:
+        """The estimated width an equation's line may take."""
+        return self._page_width() - self._squeeze
 
     def _metrics(self):
         """(mono, text, operator): each the width in px of a string in the numbers' monospaced face,
@@ -332,8 +337,8 @@ class MathPanel(QWidget):
     def _columns_that_fit(self, a, name: str = "", **kwargs) -> int:
         """How many columns of a (MAX_COLS at most, 2 at least) a line of the panel has room for,
         beside the operator that may start the line."""
-        mono, text, operator = self._metrics()
-        room = self._row_width() - operator("/ m =") - 8 - 2 * ITEM_SPACING
+        mono, text, _ = self._metrics()
+        room = self._row_width() - self._op("/ m =")[2] - 2 * ITEM_SPACING
         cols = MAX_COLS
         while cols > 2 and matrix_width(a, name, max_cols=cols, mono=mono, text=text, **kwargs) > room:
             cols -= 1
@@ -341,7 +346,7 @@ class MathPanel(QWidget):
 
     def _op(self, symbol: str) -> tuple:
         """An operator (·, +, =, tanh …) between terms: (its html, True, its width)."""
-        return (html.escape(symbol), True, self._metrics()[2](symbol) + 8)
+        return (html.escape(symbol), True, self._metrics()[2](symbol) + 13)   # its text, padding and spacing
 
     def _row(self, items) -> str:
         return equation_row(items, self.theme, self._row_width())
@@ -396,6 +401,18 @@ class MathPanel(QWidget):
 
     # ----------------------------------------------------------------- sections
     def _render(self) -> None:
+        """Write the sections; when the widths they were laid out for were estimated short and the
+        page needs scrolling sideways, lay them out again in less room (twice at most)."""
+        self._squeeze = 0.0
+        for _ in range(3):
+            self._write_sections()
+            overflow = self.browser.document().idealWidth() - self.browser.viewport().width()
+            if overflow <= 0 or not self.isVisible():
+                break
+            self._squeeze += overflow + 4
+        self._rendered_width = self._page_width()
+
+    def _write_sections(self) -> None:
         v = self.view
         self.sections = {}
         if v is None:
@@ -409,7 +426,6 @@ class MathPanel(QWidget):
         t = self.theme
         body = "<hr>".join(s for s in self.sections.values() if s)
         self.browser.setHtml(f"<div style='color:{t.text};'>{body}</div>")
-        self._rendered_width = self._row_width()
 
     def _phase_html(self, v) -> str:
         t = self.theme

@@ -127,3 +127,18 @@ def test_a_narrow_panel_lays_an_equation_out_on_lines_that_fit_it(qtbot):
     for name in ("dZ³", "(A²)ᵀ", "dW³", "db³"):
         assert name in text
     assert panel.browser.toHtml().count("<table") > wide.count("<table")
+
+
+def test_when_the_widths_are_estimated_short_the_panel_lays_itself_out_again(qtbot, monkeypatch):
+    from explorer.views import math_panel
+    estimate = math_panel.matrix_width
+    monkeypatch.setattr(math_panel, "matrix_width", lambda *a, **k: 0.7 * estimate(*a, **k))
+    panel = MathPanel()
+    qtbot.addWidget(panel)
+    panel.resize(520, 700)
+    panel.show()
+    qtbot.waitExposed(panel)
+    panel.set_view(_backward_view())
+    assert panel._squeeze > 0
+    assert panel.browser.document().idealWidth() <= panel.browser.viewport().width()
+    assert panel.browser.horizontalScrollBar().maximum() == 0
