@@ -65,7 +65,17 @@ class PhaseBar(QWidget):
         # new chips are laid out after set_view returns: scroll to the current one once they are
         self.chip_scroll.horizontalScrollBar().rangeChanged.connect(
             lambda *_: QTimer.singleShot(0, self._scroll_to_target))
+        # "…" on a side where chips are scrolled out of sight
+        self.more_before, self.more_after = QLabel("…"), QLabel("…")
+        for more in (self.more_before, self.more_after):
+            more.setToolTip("More phases: they scroll into view as the walk reaches them, or with the mouse wheel")
+            more.setVisible(False)
+        bar = self.chip_scroll.horizontalScrollBar()
+        bar.rangeChanged.connect(lambda *_: self._show_more())
+        bar.valueChanged.connect(lambda *_: self._show_more())
+        lay.addWidget(self.more_before)
         lay.addWidget(self.chip_scroll, 1)
+        lay.addWidget(self.more_after)
         lay.addWidget(self.next_button)
         lay.addWidget(QLabel("Step:"))
         self.granularity = QComboBox()
@@ -122,6 +132,11 @@ class PhaseBar(QWidget):
                              "update": "The optimizer updates every weight and bias"}[kind])
             self.chip_box.addWidget(chip)
             self.chips.append(chip)
+
+    def _show_more(self) -> None:
+        bar = self.chip_scroll.horizontalScrollBar()
+        self.more_before.setVisible(bar.value() > bar.minimum())
+        self.more_after.setVisible(bar.value() < bar.maximum())
 
     def _scroll_to_target(self) -> None:
         if self._scroll_target in self.chips:

@@ -126,8 +126,13 @@ def test_the_phase_chips_of_a_deep_network_scroll_to_the_current_phase(qtbot):
     assert bar.minimumSizeHint().width() == bare        # the chips do not hold the window wide
     show(len(plan) - 1)                                 # the update chip, at the far right
     assert bar.chip_scroll.horizontalScrollBar().value() > 0
+    # "…" marks the side where chips are out of sight
+    qtbot.waitUntil(lambda: bar.more_before.isVisible() and not bar.more_after.isVisible())
     show(0)
     assert bar.chip_scroll.horizontalScrollBar().value() == 0
+    qtbot.waitUntil(lambda: bar.more_after.isVisible() and not bar.more_before.isVisible())
+    bar.resize(3000, 40)                                # room for every chip: no "…"
+    qtbot.waitUntil(lambda: not bar.more_after.isVisible() and not bar.more_before.isVisible())
 
 
 def test_the_phase_bar_counts_steps_while_training_runs(window, qtbot):
