@@ -36,6 +36,9 @@ FRAME_MS = 16
 STATUS_TIP = "What the app is doing"
 OUTPUT_DOCK_WIDTH = 380     # the right-hand docks for 2-D data: a square boundary plot
 IMAGE_DOCK_WIDTH = 640      # for images: the test-image grid beside the probabilities of one image
+# Below this window height the Loss panel moves to the bottom row, as a tab beside the Cost slice:
+# under the Output panel it left the decision boundary under 100 px tall on a 768-pixel screen.
+SHORT_WINDOW_HEIGHT = 850
 # Every shortcut of the window, in Qt's portable key names (a test checks none is missing).
 SHORTCUTS = [
     ("Space", "Play / pause training"),
@@ -92,6 +95,7 @@ class MainWindow(QMainWindow):
         self._views: list = []
         self._panels: dict[str, QDockWidget] = {}
         self._docks_fitted = False
+        self._layout_restored = False          # the panels are where the user left them last time
         self._snapshot: Snapshot | None = None
         self._shown_serial = -1
         self._playing = False
@@ -182,6 +186,7 @@ class MainWindow(QMainWindow):
         install_phase_panels(self)
         cache_plot_axes(self)
 
+        self._initial_layout = self.saveState()   # what View ▸ Reset panel layout goes back to
         available = self.screen().availableGeometry()
         self.resize(min(1400, available.width()), min(900, available.height()))
         if restore:
@@ -190,7 +195,7 @@ class MainWindow(QMainWindow):
                 self.restoreGeometry(geo)
             st = self.settings.value("windowState")
             if isinstance(st, QByteArray) and not st.isEmpty():
-                self.restoreState(st)
+                self._layout_restored = self.restoreState(st)
 
     def _function_axis(self):
         return None if self.snapshot is None else BoundaryView.function_input(self.snapshot)
@@ -383,6 +388,9 @@ class MainWindow(QMainWindow):
         v = mb.addMenu("&View")
         self.view_menu = v
         self.panels_menu = v.addMenu("&Panels")
+        reset = v.addAction("&Reset panel layout", self.reset_layout)
+        reset.setToolTip("Put every panel back where it starts, sized for this window")
+        reset.setStatusTip(reset.toolTip())
         theme_menu = v.addMenu("&Theme")
         group = QActionGroup(self)
         self.theme_actions = {}
@@ -726,21 +734,66 @@ class MainWindow(QMainWindow):
         if not self._docks_fitted:
             # dock sizes given before the first show do not always survive Qt's first layout
             self._docks_fitted = True
-            QTimer.singleShot(0, self.fit_docks)
+            QTimer.singleShot(0, lambda: self.fit_docks(arrange=not self._layout_restored))
 
-    def fit_docks(self) -> None:
+    def fit_docks(self, arrange: bool = True) -> None:
         """The default panel sizes: the graph in the middle, room to read the bottom panels, the
-        Data panel wide enough for four columns of dataset tiles (a narrow window takes it back)."""
+        Data panel wide enough for four columns of dataset tiles (a narrow window takes it back).
+        With arrange, a short window puts the Loss panel in the bottom row, so the decision boundary
+        keeps its size, and a tall one under the Output panel."""
+        if arrange:
+            self._place_loss_panel(below=self.height() < SHORT_WINDOW_HEIGHT and "Cost slice" in self._panels)
+        loss_below = self.loss_below
         data_width = self.data_panel.wide_width + self.style().pixelMetric(QStyle.PM_ScrollBarExtent)
         self.resizeDocks([self._panels["Data"], self._panels["Output"]], [data_width, self._right_dock_width()],
                          Qt.Horizontal)
         compare = self._panels.get("Compare")
         if compare is not None and compare.isVisible():       # a lesson's two boundaries, one above the other
             self.resizeDocks([self._panels["Output"], compare], [1, 1], Qt.Vertical)
-        else:
+        elif not loss_below:
             self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
         if "Math" in self._panels and "Cost slice" in self._panels:
             self.resizeDocks([self._panels["Math"], self._panels["Cost slice"]], [190, 190], Qt.Vertical)
+
+    def _place_loss_panel(self, below: bool) -> None:
+        """The Loss panel (with the Digit canvas, its tab) under the Output panel, or in the bottom
+        row as tabs beside the Cost slice; the tab that fits the data in front."""
+        loss, canvas = self._panels["Loss"], self._panels["Digit canvas"]
+        if below:
+            self._tab_beside(self._panels["Cost slice"], loss)
+        elif self.loss_below:
+            self.addDockWidget(Qt.RightDockWidgetArea, loss, Qt.Vertical)
+            if "Compare" in self._panels:
+                self._tab_beside(loss, self._panels["Compare"])
+        self._tab_beside(loss, canvas)
+        self._panels["Images" if self._image_data else "Output"].raise_()
+        (canvas if self._image_data else loss).raise_()
+        compare = self._panels.get("Compare")
+        if compare is not None and compare.isVisible():
+            compare.raise_()
+
+    def _tab_beside(self, first: QDockWidget, second: QDockWidget) -> None:
+        """Make `second` a tab of `first`'s group. Qt's tabifyDockWidget alone left a dock from
+        another area where it was, so `second` is first docked in `first`'s area."""
+        if self.dockWidgetArea(second) != self.dockWidgetArea(first):
+            self.addDockWidget(self.dockWidgetArea(first), second)
+        self.tabifyDockWidget(first, second)
+
+    @property
+    def loss_below(self) -> bool:
+        """Whether the Loss panel is in the bottom row, beside the Cost slice (a short window's layout)."""
+        return self.dockWidgetArea(self._panels["Loss"]) == Qt.BottomDockWidgetArea
+
+    def reset_layout(self) -> None:
+        """View ▸ Reset panel layout: every panel back where it starts, sized for the window as it
+        is now. A lesson's panels stay open while the lesson is."""
+        open_now = {name: self._panels[name].isVisible() for name in ("Lesson", "Compare") if name in self._panels}
+        self.restoreState(self._initial_layout)
+        for name, shown in open_now.items():
+            self._panels[name].setVisible(shown)
+        self.fit_docks()
+        if open_now.get("Lesson"):
+            self._panels["Lesson"].raise_()
 
     def _right_dock_width(self) -> int:
         """The right-hand docks' width for the data shown: a square boundary plot for 2-D data; for

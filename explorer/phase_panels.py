@@ -221,6 +221,9 @@ class PhasePanels:
 
     def _on_selection_changed(self, kind, layer, j, k) -> None:
         self.select(kind, layer, j, k)
+        if kind in ("weight", "bias") and self.window.loss_below:
+            # a short window keeps the Cost slice behind the Loss tab: a click on a weight asks for it
+            self.window.panel("Cost slice").raise_()
 
     def _on_pin_requested(self) -> None:
         v = self.view

@@ -9,16 +9,16 @@ READY_TIMEOUT_MS = 180_000      # the first start compiles the kernels
 
 @pytest.fixture
 def make_window(qtbot, tmp_path):
-    """make_window(state=None) -> a shown MainWindow whose first snapshot is drawn."""
+    """make_window(state=None, size=(1400, 900)) -> a shown MainWindow whose first snapshot is drawn."""
     from explorer.main_window import MainWindow
 
     windows = []
 
-    def make(state=None):
+    def make(state=None, size=(1400, 900)):
         settings = QSettings(str(tmp_path / f"settings{len(windows)}.ini"), QSettings.IniFormat)
         win = MainWindow(state, settings=settings, restore=False)
         qtbot.addWidget(win)
-        win.resize(1400, 900)
+        win.resize(*size)
         win.show()
         windows.append(win)
         qtbot.waitUntil(lambda: win.snapshot is not None, timeout=READY_TIMEOUT_MS)

@@ -85,6 +85,85 @@ def test_the_window_fits_a_1024_pixel_projector(window, qtbot):
     assert tiles[0].minimumWidth() == tiles[1].minimumWidth()              # tiles of one width
 
 
+def in_front(dock) -> bool:
+    """Whether a docked panel is shown, not hidden behind another tab of its group."""
+    return dock.isVisible() and not dock.visibleRegion().isEmpty()
+
+
+def test_a_short_window_puts_the_loss_beside_the_cost_slice_so_the_boundary_keeps_its_size(make_window, qtbot):
+    window = make_window(size=(1280, 720))
+    loss, cost_slice = window.panel("Loss"), window.panel("Cost slice")
+    qtbot.waitUntil(lambda: window.loss_below, timeout=5_000)
+    assert loss in window.tabifiedDockWidgets(cost_slice)
+    assert window.panel("Digit canvas") in window.tabifiedDockWidgets(loss)
+    qtbot.waitUntil(lambda: in_front(loss), timeout=5_000)
+    # under the Output panel the loss left the boundary plot 90 px tall at this size
+    qtbot.waitUntil(lambda: window.boundary.plot.height() >= 200, timeout=5_000)
+    # a click on a weight asks for its cost slice: that tab comes to the front
+    window.graph.selection_changed.emit("weight", 1, 0, 0)
+    qtbot.waitUntil(lambda: in_front(cost_slice), timeout=5_000)
+    assert not in_front(loss)
+    window.graph.selection_changed.emit("neuron", 1, 0, 0)   # a neuron has no cost slice: nothing moves
+    assert in_front(cost_slice)
+
+
+def test_a_tall_window_keeps_the_loss_under_the_output(window, qtbot):
+    loss = window.panel("Loss")
+    assert not window.loss_below
+    assert window.dockWidgetArea(loss) == Qt.RightDockWidgetArea
+    assert window.panel("Digit canvas") in window.tabifiedDockWidgets(loss)
+    qtbot.waitUntil(lambda: in_front(loss) and in_front(window.panel("Output")), timeout=5_000)
+    window.graph.selection_changed.emit("weight", 1, 0, 0)
+    assert in_front(loss)                          # the Cost slice is in sight already: the loss stays
+
+
+def test_reset_panel_layout_fits_the_panels_to_the_window_as_it_is_now(window, qtbot):
+    action = next(a for a in window.view_menu.actions() if a.text() == "&Reset panel layout")
+    window.panel("Math").close()
+    window.panel("Output").setFloating(True)
+    window.resize(1280, 720)
+    qtbot.waitUntil(lambda: window.height() == 720, timeout=5_000)
+    action.trigger()
+    assert window.loss_below
+    assert window.panel("Math").isVisible() and not window.panel("Output").isFloating()
+    assert window.dockWidgetArea(window.panel("Output")) == Qt.RightDockWidgetArea
+    window.resize(1400, 900)
+    qtbot.waitUntil(lambda: window.height() == 900, timeout=5_000)
+    action.trigger()
+    loss = window.panel("Loss")
+    assert not window.loss_below and window.dockWidgetArea(loss) == Qt.RightDockWidgetArea
+    assert window.panel("Digit canvas") in window.tabifiedDockWidgets(loss)
+    assert window.panel("Images") in window.tabifiedDockWidgets(window.panel("Output"))
+    qtbot.waitUntil(lambda: in_front(loss) and in_front(window.panel("Output")), timeout=5_000)
+
+
+def test_panels_the_user_moved_stay_where_they_were_left_at_the_next_start(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from explorer.main_window import MainWindow
+    from tests.explorer.conftest import READY_TIMEOUT_MS
+
+    def start(restore):
+        settings = QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat)
+        win = MainWindow(settings=settings, restore=restore)
+        qtbot.addWidget(win)
+        win.resize(1280, 720)
+        win.show()
+        qtbot.waitUntil(lambda: win.snapshot is not None, timeout=READY_TIMEOUT_MS)
+        return win
+
+    first = start(restore=False)
+    qtbot.waitUntil(lambda: first.loss_below, timeout=5_000)
+    first.addDockWidget(Qt.LeftDockWidgetArea, first.panel("Loss"))
+    first.close()                                              # saves the layout
+    assert first.thread.wait(10_000)
+    second = start(restore=True)
+    qtbot.wait(100)                                            # the first show's fitting has run
+    assert second.dockWidgetArea(second.panel("Loss")) == Qt.LeftDockWidgetArea
+    second.close()
+    assert second.thread.wait(10_000)
+
+
 def test_a_long_message_takes_one_status_line_and_keeps_the_rest_in_its_tooltip(window):
     height = window.statusBar().sizeHint().height()
     window.show_message("Could not load mnist\nPut the files in ~/data\nor pick a folder", error=True)
