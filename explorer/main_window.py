@@ -759,8 +759,13 @@ class MainWindow(QMainWindow):
         """The Loss panel (with the Digit canvas, its tab) under the Output panel, or in the bottom
         row as tabs beside the Cost slice; the tab that fits the data in front."""
         loss, canvas = self._panels["Loss"], self._panels["Digit canvas"]
+        keep_in_front = None
         if below:
-            self._tab_beside(self._panels["Cost slice"], loss)
+            cost_slice = self._panels["Cost slice"]
+            # a panel a lesson or the user brought in front of the Cost slice stays in front
+            keep_in_front = next((d for d in self.tabifiedDockWidgets(cost_slice) if not d.visibleRegion().isEmpty()),
+                                 None)
+            self._tab_beside(cost_slice, loss)
         elif self.loss_below:
             self.addDockWidget(Qt.RightDockWidgetArea, loss, Qt.Vertical)
             if "Compare" in self._panels:
@@ -771,6 +776,8 @@ class MainWindow(QMainWindow):
         compare = self._panels.get("Compare")
         if compare is not None and compare.isVisible():
             compare.raise_()
+        if keep_in_front is not None:
+            keep_in_front.raise_()
 
     def _tab_beside(self, first: QDockWidget, second: QDockWidget) -> None:
         """Make `second` a tab of `first`'s group. Qt's tabifyDockWidget alone left a dock from

@@ -107,6 +107,26 @@ def test_a_short_window_puts_the_loss_beside_the_cost_slice_so_the_boundary_keep
     assert in_front(cost_slice)
 
 
+def test_a_lesson_opened_as_a_short_window_starts_keeps_its_panel_in_front_of_the_loss(qtbot, tmp_path):
+    from PySide6.QtCore import QSettings
+
+    from explorer.main_window import MainWindow
+    from tests.explorer.conftest import READY_TIMEOUT_MS
+
+    win = MainWindow(settings=QSettings(str(tmp_path / "settings.ini"), QSettings.IniFormat), restore=False)
+    qtbot.addWidget(win)
+    win.resize(1280, 720)
+    win.show()
+    win.load_preset("vanishing-gradient")            # before the first show's fitting, as the command line does
+    qtbot.waitUntil(lambda: win.last_message.startswith("Preset:"), timeout=READY_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: win.loss_below, timeout=5_000)
+    norms = win.panel("Gradient norms")
+    assert win.panel("Loss") in win.tabifiedDockWidgets(norms)
+    qtbot.waitUntil(lambda: in_front(norms), timeout=5_000)
+    win.close()
+    assert win.thread.wait(10_000)
+
+
 def test_a_tall_window_keeps_the_loss_under_the_output(window, qtbot):
     loss = window.panel("Loss")
     assert not window.loss_below
