@@ -30,7 +30,7 @@ from .views.controls import TrainingControls
 from .views.data_panel import DataPanel
 from .views.loss_plot import LossPlotView
 from .views.network_graph import NetworkGraphView
-from .worker import TrainingWorker
+from .worker import LOADING_KERNELS, TrainingWorker
 
 FRAME_MS = 16
 STATUS_TIP = "What the app is doing"
@@ -170,6 +170,9 @@ class MainWindow(QMainWindow):
         self.worker.epochs_done.connect(self._on_epochs_done)
         self.worker.session_error.connect(self._on_session_error)
         self.worker.session_saved.connect(self._on_session_saved)
+        self.loading_clock = QTimer(self)
+        self.loading_clock.setInterval(1000)
+        self.loading_clock.timeout.connect(self._on_loading_clock)
         self.thread = self.worker.start()
 
         self.frame_timer = QTimer(self)
@@ -436,6 +439,17 @@ class MainWindow(QMainWindow):
 
     def _on_worker_status(self, text: str) -> None:
         self.show_message(text)
+        # a first start compiles the kernels for about a minute: the seconds counted show it is at work
+        if text.startswith(LOADING_KERNELS):
+            self._loading_since = (text.rstrip("…"), time.perf_counter())
+            self.loading_clock.start()
+        else:
+            self.loading_clock.stop()
+
+    def _on_loading_clock(self) -> None:
+        text, since = self._loading_since
+        if self.last_message.startswith(text):        # nothing else was said meanwhile
+            self.show_message(f"{text}: {time.perf_counter() - since:.0f} s…")
 
     def _on_edit_refused(self, text: str) -> None:
         self.show_message(f"Refused: {text}", error=True)

@@ -46,6 +46,8 @@ LOSSES_AFTER_DRAW = 0.03
 MAX_HISTORY = 4000             # loss-curve points kept before halving the resolution
 # dtypes whose kernels this process has compiled or loaded from the cache
 _KERNELS_READY: set[str] = set()
+# How a status about the kernels starts: the window counts the seconds after it while it lasts.
+LOADING_KERNELS = "Loading"
 SPEEDS = {"max": None, "1000/s": 1000.0, "100/s": 100.0, "10/s": 10.0, "1/s": 1.0}
 
 
@@ -203,7 +205,7 @@ class TrainingWorker(QObject):
             self._drain(block=True)
 
     def _startup(self) -> None:
-        self.status_changed.emit("Compiling kernels…")
+        self.status_changed.emit(f"{LOADING_KERNELS} the engine's kernels (compiled on a first start: about a minute)…")
         t0 = time.perf_counter()
         try:
             self._compile()
@@ -244,7 +246,8 @@ class TrainingWorker(QObject):
         if dtype in _KERNELS_READY:
             return
         import engine
-        self.status_changed.emit(f"Compiling the kernels for {dtype} networks (once; it can take half a minute)…")
+        self.status_changed.emit(f"{LOADING_KERNELS} the kernels for {dtype} networks (compiled once, the first time: "
+                                 "about a minute)…")
         t0 = time.perf_counter()
         engine.warmup((dtype,))
         _KERNELS_READY.add(dtype)
