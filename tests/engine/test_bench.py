@@ -53,3 +53,44 @@ def test_the_table_says_whether_each_goal_is_met(monkeypatch, capsys):
     mnist["engine_over_bound"] = 1.29
     bench.run_bench()
     assert "1.29× the matmul bound (0.339 s) / goal 1.3× (met)" in capsys.readouterr().out
+
+
+def test_the_step_products_are_the_five_products_of_a_step_with_the_batch_as_rows():
+    rng = np.random.default_rng(0)
+    d, h, k, m = 7, 70, 3, 5
+    W1, W2, XB, A1, dZ1, dZ2 = (rng.random(shape, dtype=np.float32)
+                                for shape in ((h, d), (k, h), (m, d), (h, m), (h, m), (k, m)))
+    Z1, Z2, dW1, dW2, dA1 = (np.zeros(shape, np.float32) for shape in ((h, m), (k, m), (h, d), (k, h), (h, m)))
+    bench._step_products(2, W1, XB, W2, A1, dZ1, dZ2, Z1, Z2, dW1, dW2, dA1, 2)
+    for got, want in ((Z1, W1 @ XB.T), (Z2, W2 @ A1), (dW1, dZ1 @ XB), (dW2, dZ2 @ A1.T), (dA1, W2.T @ dZ2)):
+        np.testing.assert_allclose(got, want, rtol=1e-5)
+    assert bench.same_shapes_seconds(3, batch=m, sizes=[d, h, k], repeats=2) > 0
+
+
+def test_the_epoch_and_the_bound_are_measured_in_turns_and_the_best_of_each_kept(monkeypatch):
+    events = []
+    bounds = iter([0.40, 0.31, 0.36, 0.30, 0.35, 0.33])        # NumPy's, then the engine's, per round
+    epochs = iter([0.50, 0.44, 0.47])
+
+    def bound(flops, product=None, repeats=3):
+        events.append("bound")
+        return next(bounds)
+
+    monkeypatch.setattr(bench, "matmul_bound_seconds", bound)
+    real_timed = bench._timed
+
+    def timed(fn, *args):
+        if getattr(fn, "__name__", "") == "train":
+            events.append("epoch")
+            return next(epochs)
+        return real_timed(fn, *args)
+    monkeypatch.setattr(bench, "_timed", timed)
+    monkeypatch.setattr(bench, "same_shapes_seconds", lambda steps: 0.33)
+    monkeypatch.setattr(bench, "memory_passes_seconds", lambda X, order, steps: (0.015, 0.05))
+    monkeypatch.setattr(bench, "_torch_available", lambda: False)
+    monkeypatch.setattr(bench, "MNIST_SAMPLES", 1280)
+    result = bench.bench_mnist(quick=False)
+    assert events == ["bound", "bound", "epoch"] * bench.MNIST_ROUNDS
+    assert result["engine_s_per_epoch"] == 0.44
+    assert result["numpy_blas_bound_s"] == 0.35 and result["engine_blas_bound_s"] == 0.30
+    assert result["engine_over_bound"] == round(0.44 / 0.30, 3)
