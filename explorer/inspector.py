@@ -368,6 +368,11 @@ class Inspector:
         return net, X, Y, net.forward(X), idx, "the next mini-batch", None
 
     def publish(self, worker, error: str = "") -> None:
+        # a diverging network's numbers overflow here; the views say so rather than the console
+        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+            self._publish(worker, error)
+
+    def _publish(self, worker, error: str) -> None:
         from engine import inspect
         tr = worker.trainer
         net = tr.net

@@ -82,5 +82,14 @@ def style_plot(plot, theme: Theme) -> None:
         plot.getAxis(ax).enableAutoSIPrefix(False)
 
 
+def drawable(img: np.ndarray, levels) -> np.ndarray:
+    """img with its NaN values (a network whose numbers overflowed there) at the middle of levels:
+    an image item cannot colour NaN, and says so on the console at every repaint."""
+    nan = np.isnan(img)
+    if not nan.any():
+        return img
+    return np.where(nan, 0.5 * (float(levels[0]) + float(levels[1])), img).astype(img.dtype)
+
+
 def rgb_hex(rgb) -> str:
     return "#%02x%02x%02x" % tuple(int(c) for c in rgb[:3])

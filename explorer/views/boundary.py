@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..snapshot import Snapshot
-from ..theme import CLASS_COLOURS, LIGHT, Theme, style_plot
+from ..theme import CLASS_COLOURS, LIGHT, Theme, drawable, style_plot
 from ..numbers import num
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -232,7 +232,8 @@ class BoundaryView(QWidget):
             rgb = np.tensordot(probs.transpose(1, 2, 0), cols, axes=1)
             rgb = mid + (rgb - mid) * (0.2 + 0.4 * conf)
             self.image.setLookupTable(None)
-            self.image.setImage(np.clip(rgb, 0, 255).astype(np.uint8), autoLevels=False, levels=(0, 255))
+            self.image.setImage(np.clip(drawable(rgb, (0, 255)), 0, 255).astype(np.uint8), autoLevels=False,
+                                levels=(0, 255))
             self.legend.setText("colour: predicted class")
         else:
             img = out[0]
@@ -240,7 +241,7 @@ class BoundaryView(QWidget):
             if self.discretize.isChecked() and snap.kind != "regression":
                 img = np.where(img >= 0.5 * (lo + hi), hi, lo).astype(np.float32)
             self.image.setLookupTable(self._plane_lut)
-            self.image.setImage(img, levels=levels, autoLevels=False)
+            self.image.setImage(drawable(img, levels), levels=levels, autoLevels=False)
             self.legend.setText(f"output: {num(lo, 3)} (orange) … {num(hi, 3)} (blue)")
         x0, x1, y0, y1 = snap.extent
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))

@@ -138,9 +138,13 @@ class CostSliceView(QWidget):
         self.stack.setCurrentIndex(1)
         sf = view.surface
         v1, v2, costs = sf["values1"], sf["values2"], sf["costs"]
-        img = np.ascontiguousarray(costs, dtype=np.float32)
-        lo, hi = float(np.nanmin(img)), float(np.nanmax(img))
-        self.image.setImage(img, levels=(lo, hi if hi > lo else lo + 1))
+        img = np.asarray(costs, dtype=np.float64)
+        finite = img[np.isfinite(img)]
+        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
+        hi = hi if hi > lo else lo + 1
+        # a cost that overflowed (NaN or infinite) is drawn as the highest
+        img = np.ascontiguousarray(np.nan_to_num(img, nan=hi, posinf=hi, neginf=lo), dtype=np.float32)
+        self.image.setImage(img, levels=(lo, hi))
         self.image.setRect(pg.QtCore.QRectF(v1[0], v2[0], v1[-1] - v1[0], v2[-1] - v2[0]))
         for iso in self.isos:
             self.plot2.removeItem(iso)

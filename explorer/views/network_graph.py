@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineE
 
 from ..snapshot import Snapshot
 from ..state import MAX_HIDDEN_LAYERS, MAX_NEURONS
-from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme
+from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme, drawable
 from engine.inspect import param_symbol
 
 from .graph_layout import MAX_NODES, network_layout
@@ -712,7 +712,7 @@ class NetworkGraphView(QWidget):
         """Show img in a node; ImageItem.setRect scales by the image's size, so the node's rect is
         applied again whenever the size changes (heatmap ↔ the single value of the gradient view)."""
         old = im.image
-        im.setImage(img, levels=levels, autoLevels=False)
+        im.setImage(drawable(img, levels), levels=levels, autoLevels=False)
         if old is None or old.shape != img.shape:
             im.setRect(QRectF(*self._node_rects[column][slot]))
 
@@ -747,7 +747,8 @@ class NetworkGraphView(QWidget):
             self.scale_label.setText(f"edges: {what} = {fmt(scale)}")
         # nodes
         if grads:
-            dz = [np.asarray(d, dtype=np.float32) for d in gradients[2]]
+            with np.errstate(over="ignore"):          # a gradient beyond float32 shows as the largest
+                dz = [np.asarray(d, dtype=np.float32) for d in gradients[2]]
             largest = max((float(np.abs(d).max()) for d in dz if d.size), default=0.0)
             m = largest if largest > 0 else 1.0            # the colour scale; all zero shows as zero
             for i in range(1, len(self._sizes)):
@@ -1013,7 +1014,7 @@ class NeuronZoom(QWidget):
         self.setWindowTitle(name)
         lv = levels_for(act, img)
         self.title.setText(f"{name}: step {snap.step:,}, range {fmt(img.min())} … {fmt(img.max())}")
-        self.image.setImage(img, levels=lv, autoLevels=False)
+        self.image.setImage(drawable(img, lv), levels=lv, autoLevels=False)
         x0, x1, y0, y1 = snap.extent
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         if snap.data_version != self._data_version and snap.points_train is not None:

@@ -1,0 +1,63 @@
+"""A network whose numbers overflow (huge but finite weights make inf − inf = NaN in places) is
+drawn and inspected without numeric warnings on the console."""
+import warnings
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from engine import Network, Trainer, datasets
+from explorer.inspector import Inspector
+from explorer.theme import drawable
+
+pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
+
+
+def test_drawable_puts_nan_at_the_middle_of_the_levels_and_leaves_other_images_alone():
+    image = np.array([[0.5, np.nan], [np.inf, -2.0]], np.float32)
+    shown = drawable(image, (-1.0, 3.0))
+    assert shown.dtype == np.float32
+    np.testing.assert_array_equal(shown, [[0.5, 1.0], [np.inf, -2.0]])
+    finite = np.ones((2, 2))
+    assert drawable(finite, (0, 1)) is finite
+
+
+def test_a_neuron_heatmap_with_nan_renders_without_warnings(qtbot):
+    import pyqtgraph as pg
+
+    from explorer.views.network_graph import NetworkGraphView
+    image = pg.ImageItem(axisOrder="row-major")
+    graph = SimpleNamespace(_node_rects=[[(0.0, 0.0, 1.0, 1.0)]])
+    NetworkGraphView._set_node_image(graph, image, np.array([[0.0, np.nan], [1.0, -1.0]]), (-1.0, 1.0), 0, 0)
+    image.render()                                  # pyqtgraph warned here on NaN
+    assert image.qimage is not None and image.image[0, 1] == 0.0
+
+
+def test_the_cost_surface_of_an_overflowing_network_has_finite_levels(qtbot):
+    from explorer.views.cost_slice import CostSliceView
+    view = CostSliceView()
+    qtbot.addWidget(view)
+    costs = np.array([[0.5, 0.7, np.inf], [0.6, np.nan, 0.9], [0.4, 0.8, 1.0]])
+    surface = {"values1": np.linspace(-1, 1, 3), "values2": np.linspace(-1, 1, 3), "costs": costs}
+    inspected = SimpleNamespace(surface=surface, second=(1, 0, 0), second_value=0.0,
+                                slice=SimpleNamespace(w=0.0))
+    view._show_surface(inspected, "w")
+    lo, hi = view.image.levels
+    assert (lo, hi) == (0.4, 1.0)
+    assert np.isfinite(view.image.image).all() and view.image.image[0, 2] == np.float32(1.0)
+    view.image.render()
+
+
+def test_the_chain_rule_of_a_network_whose_numbers_overflow_is_published_without_warnings():
+    # the forward pass stays finite (tiny first weights), the backward one grows 1e120 per layer
+    net = Network([2, 6, 6, 6, 6, 1], hidden="relu", output="sigmoid", loss="bce", seed=0)
+    for q, w in enumerate(net.weights):
+        w[:] = 1e-300 if q == 0 else 1e120
+    trainer = Trainer(net, datasets.make("circle", n=40, seed=0), optimizer="sgd", lr=0.1, batch_size=8)
+    worker = SimpleNamespace(trainer=trainer, _last_result=None, _arch_version=0, _data_version=0, _playing=False)
+    inspector = Inspector()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        inspector.handle(worker, "select", "weight", 0, 1, 0)
+    view = inspector.latest()
+    assert view.chain is not None and not np.isfinite(view.chain.engine_value)
