@@ -4,6 +4,7 @@ Colours follow the TensorFlow Playground: orange for negative, blue for positive
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -80,6 +81,23 @@ def style_plot(plot, theme: Theme) -> None:
         plot.getAxis(ax).setTextPen(theme.plot_fg)
         # the numbers as they are: "J (x0.001)" over ticks of 650…750 reads as a different J
         plot.getAxis(ax).enableAutoSIPrefix(False)
+
+
+# the colour scales of activations whose values are bounded
+BOUNDED = {"tanh": (-1.0, 1.0), "sin": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0)}
+
+
+def levels_for(activation: str, image: np.ndarray) -> tuple[float, float]:
+    """The colour scale of an image of values of `activation`: its bounds, or symmetric about 0 out
+    to the largest finite magnitude."""
+    if activation in BOUNDED:
+        return BOUNDED[activation]
+    m = float(np.max(np.abs(image))) if image.size else 1.0
+    if not math.isfinite(m):                       # a diverging run can leave inf or NaN in a heatmap
+        finite = np.abs(image[np.isfinite(image)])
+        m = float(finite.max()) if finite.size else 1.0
+    m = m if m > 1e-12 else 1.0
+    return (-m, m)
 
 
 def drawable(img: np.ndarray, levels) -> np.ndarray:

@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..snapshot import Snapshot
-from ..theme import CLASS_COLOURS, LIGHT, Theme, drawable, style_plot
+from ..theme import CLASS_COLOURS, LIGHT, Theme, drawable, levels_for, style_plot
 from ..numbers import num
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -135,8 +135,7 @@ class BoundaryView(QWidget):
             m = max(abs(lo), abs(hi), 1e-9)
             return (-m, m)
         g = snap.grid_output
-        m = float(np.abs(g).max()) if g is not None and g.size else 1.0
-        return (-m, m)
+        return levels_for("linear", g) if g is not None else (-1.0, 1.0)
 
     def _show_plane(self, on: bool, snap: Snapshot) -> None:
         if not on:

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineE
 
 from ..snapshot import Snapshot
 from ..state import MAX_HIDDEN_LAYERS, MAX_NEURONS
-from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme, drawable
+from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme, drawable, levels_for
 from engine.inspect import param_symbol
 
 from .graph_layout import MAX_NODES, network_layout
@@ -34,7 +34,6 @@ from ..numbers import num
 pg.setConfigOptions(imageAxisOrder="row-major")
 
 N_BUCKETS = 5
-BOUNDED = {"tanh": (-1.0, 1.0), "sin": (-1.0, 1.0), "sigmoid": (0.0, 1.0), "softmax": (0.0, 1.0)}
 HEADER_H = 64
 MIN_HEADER_W = 60          # narrower, a header's combo and buttons no longer fit
 MIN_FULL_NODE_PX = 20      # a layer wider than MAX_NODES is drawn in full while its nodes get this tall
@@ -51,17 +50,6 @@ def fmt(v) -> str:
     if v is None:
         return "—"
     return num(v)
-
-
-def levels_for(activation: str, image: np.ndarray) -> tuple[float, float]:
-    if activation in BOUNDED:
-        return BOUNDED[activation]
-    m = float(np.max(np.abs(image))) if image.size else 1.0
-    if not math.isfinite(m):                       # a diverging run can leave inf or NaN in a heatmap
-        finite = np.abs(image[np.isfinite(image)])
-        m = float(finite.max()) if finite.size else 1.0
-    m = m if m > 1e-12 else 1.0
-    return (-m, m)
 
 
 class ValueEditor(QLineEdit):

@@ -35,7 +35,7 @@ def test_heatmaps_fill_their_nodes_in_both_views(window, qtbot):
 
 
 def test_heatmap_levels_stay_finite_when_a_diverging_run_leaves_inf_or_nan():
-    from explorer.views.network_graph import levels_for
+    from explorer.theme import levels_for
     image = np.array([[0.5, -2.0], [np.inf, np.nan]])
     assert levels_for("relu", image) == (-2.0, 2.0)
     assert levels_for("relu", np.full((2, 2), np.nan)) == (-1.0, 1.0)

@@ -61,3 +61,14 @@ def test_the_chain_rule_of_a_network_whose_numbers_overflow_is_published_without
         inspector.handle(worker, "select", "weight", 0, 1, 0)
     view = inspector.latest()
     assert view.chain is not None and not np.isfinite(view.chain.engine_value)
+
+
+def test_the_boundary_of_a_linear_output_whose_values_overflow_has_a_finite_colour_scale(qtbot):
+    from explorer.views.boundary import BoundaryView
+    view = BoundaryView()
+    qtbot.addWidget(view)
+    grid = np.array([[[0.5, -3.0], [np.inf, np.nan]]])
+    snap = SimpleNamespace(activations=("tanh", "linear"), kind="classification", labels_train=None, grid_output=grid)
+    assert view._levels(snap) == (-3.0, 3.0)
+    snap.grid_output = np.zeros((1, 2, 2))
+    assert view._levels(snap) == (-1.0, 1.0)          # an all-zero output still has a scale
