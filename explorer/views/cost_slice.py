@@ -122,10 +122,17 @@ class CostSliceView(QWidget):
         if np.all(np.isfinite([s.w, s.cost, s.slope, s.new_w, s.new_cost])):
             half = 0.35 * (s.values[-1] - s.values[0])
             xs = np.array([s.w - half, s.w + half])
-            self.tangent.setData(xs, s.cost + s.slope * (xs - s.w))
+            with np.errstate(over="ignore", invalid="ignore"):    # a huge slope's tangent overflows
+                tangent = s.cost + s.slope * (xs - s.w)
+                step_end = s.cost + s.slope * (s.new_w - s.w)
+            if np.all(np.isfinite(tangent)) and np.isfinite(step_end):
+                self.tangent.setData(xs, tangent)
+                self.step_line.setData([s.w, s.new_w], [s.cost, step_end])
+            else:
+                self.tangent.setData([], [])
+                self.step_line.setData([], [])
             self.current.setData([s.w], [s.cost])
             self.next_point.setData([s.new_w], [s.new_cost])
-            self.step_line.setData([s.w, s.new_w], [s.cost, s.cost + s.slope * (s.new_w - s.w)])
         else:
             for item in (self.tangent, self.step_line, self.current, self.next_point):
                 item.setData([], [])
