@@ -52,6 +52,12 @@ def fmt(v) -> str:
     return num(v)
 
 
+def _relative(magnitudes: np.ndarray, scale: float) -> np.ndarray:
+    """magnitudes / scale in [0, 1] for drawing: a value beyond the scale (infinite) at 1, NaN at 0."""
+    with np.errstate(invalid="ignore"):
+        return np.nan_to_num(np.clip(magnitudes / scale, 0.0, 1.0), nan=0.0)
+
+
 class ValueEditor(QLineEdit):
     """An inline editor for one weight or bias: Enter applies, Escape cancels."""
 
@@ -714,7 +720,7 @@ class NetworkGraphView(QWidget):
         if len(v) == len(self._edge_xy):
             mag = np.abs(v)
             scale = float(mag.max()) if mag.size else 0.0
-            rel = np.sqrt(mag / scale) if scale > 0 else np.zeros_like(mag)
+            rel = np.sqrt(_relative(mag, levels_for("linear", v)[1]))
             bucket = np.minimum((rel * N_BUCKETS).astype(np.int64), N_BUCKETS - 1) + N_BUCKETS * (v >= 0)
             xy = self._edge_xy
             for b, item in enumerate(self._edge_items):
@@ -738,7 +744,7 @@ class NetworkGraphView(QWidget):
             with np.errstate(over="ignore"):          # a gradient beyond float32 shows as the largest
                 dz = [np.asarray(d, dtype=np.float32) for d in gradients[2]]
             largest = max((float(np.abs(d).max()) for d in dz if d.size), default=0.0)
-            m = largest if largest > 0 else 1.0            # the colour scale; all zero shows as zero
+            m = levels_for("linear", np.concatenate([d.ravel() for d in dz]))[1]   # all zero shows as zero
             for i in range(1, len(self._sizes)):
                 for slot, (j, im) in enumerate(zip(self._shown[i], self._node_items[i])):
                     self._set_node_image(im, np.full((1, 1), dz[i - 1][j], dtype=np.float32), (-m, m), i, slot)
@@ -762,9 +768,8 @@ class NetworkGraphView(QWidget):
         if len(self._bias_xy):
             bv = np.concatenate([b[self._shown[l + 1]].ravel() for l, b in
                                  enumerate(gradients[1] if grads else snap.biases)])
-            bm = float(np.abs(bv).max()) if bv.size else 0.0
-            bm = bm if bm > 0 else 1.0
-            idx = np.clip(((bv / bm) * 0.5 + 0.5) * 255, 0, 255).astype(int)
+            signed = np.where(bv < 0, -1.0, 1.0) * _relative(np.abs(bv), levels_for("linear", bv)[1])
+            idx = np.round((signed * 0.5 + 0.5) * 255).astype(int)
             brushes = [self._brush(i) for i in idx]
             self._bias_item.setData(pos=self._bias_xy, size=self._bias_size, brush=brushes)
 

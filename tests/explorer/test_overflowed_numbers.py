@@ -86,3 +86,17 @@ def test_a_slope_too_steep_to_draw_leaves_out_the_tangent_and_keeps_the_curve(qt
     assert len(view.curve.getData()[0]) == 5
     assert len(view.tangent.getData()[0] or []) == 0 and len(view.step_line.getData()[0] or []) == 0
     assert view.current.getData()[0][0] == 0.0
+
+
+def test_the_graph_draws_overflowed_gradients_within_its_scales(make_window, qtbot):
+    window = make_window()
+    graph = window.graph
+    graph.grad_check.setChecked(True)
+    snap = window.snapshot
+    weights = [np.where(np.arange(w.size).reshape(w.shape) % 3 == 0, np.inf,
+                        np.where(np.arange(w.size).reshape(w.shape) % 3 == 1, np.nan, 0.5)) for w in snap.weights]
+    biases = [np.full(b.shape, np.nan) for b in snap.biases]
+    dz = [np.full(n, np.inf) for n in snap.sizes[1:]]
+    graph.set_pass_gradients(snap.step, {l: (w, b, d) for l, (w, b, d) in enumerate(zip(weights, biases, dz))})
+    qtbot.wait(50)
+    assert "∞" in graph.scale_label.text()           # the label says how large; the drawing stays in scale
