@@ -266,9 +266,10 @@ def bench_mnist(quick):
     # The epoch and the bound are measured in turns, the best of each kept: on a shared machine the
     # speed drifts over tens of seconds, and measured apart they met different machines.
     epochs, numpy_bounds, engine_blas_bounds = [], [], []
+    flops = mnist_epoch_flops()
     for _ in range(1 if quick else MNIST_ROUNDS):
-        numpy_bounds.append(matmul_bound_seconds(mnist_epoch_flops(), repeats=2))
-        engine_blas_bounds.append(matmul_bound_seconds(mnist_epoch_flops(), engine_split_product, repeats=2))
+        numpy_bounds.append(matmul_bound_seconds(flops, repeats=2))
+        engine_blas_bounds.append(matmul_bound_seconds(flops, engine_split_product, repeats=2))
         if quick:
             epochs.append(_timed(trainer.train, 100) * steps_per_epoch / 100)
         else:

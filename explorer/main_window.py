@@ -785,13 +785,18 @@ class MainWindow(QMainWindow):
             if "Compare" in self._panels:
                 self._tab_beside(loss, self._panels["Compare"])
         self._tab_beside(loss, canvas)
-        self._panels["Images" if self._image_data else "Output"].raise_()
-        (canvas if self._image_data else loss).raise_()
+        self._raise_data_panels()
         compare = self._panels.get("Compare")
         if compare is not None and compare.isVisible():
             compare.raise_()
         if keep_in_front is not None:
             keep_in_front.raise_()
+
+    def _raise_data_panels(self) -> None:
+        """Bring the tabs that fit the data to the front: Images and the Digit canvas for images,
+        Output and Loss otherwise."""
+        self._panels["Images" if self._image_data else "Output"].raise_()
+        self._panels["Digit canvas" if self._image_data else "Loss"].raise_()
 
     def _tab_beside(self, first: QDockWidget, second: QDockWidget) -> None:
         """Make `second` a tab of `first`'s group. Qt's tabifyDockWidget alone left a dock from
@@ -869,8 +874,7 @@ class MainWindow(QMainWindow):
         image_data = snap.image_shape is not None
         if image_data != self._image_data:     # bring the docks that fit the data to the front
             self._image_data = image_data
-            self._panels["Images" if image_data else "Output"].raise_()
-            self._panels["Digit canvas" if image_data else "Loss"].raise_()
+            self._raise_data_panels()
             self.resizeDocks([self._panels["Output"]], [self._right_dock_width()], Qt.Horizontal)
         if snap.playing:
             self.rate_label.setText(f"Training at {snap.steps_per_second:,.0f} steps/s")

@@ -52,6 +52,12 @@ def fmt(v) -> str:
     return num(v)
 
 
+def _drawing_scale(largest: float, values: np.ndarray) -> float:
+    """The magnitude a drawing is scaled to: the largest, unless that is infinite or NaN (then the
+    largest finite one, found only then) or zero (then 1)."""
+    return largest if 1e-12 < largest < math.inf else levels_for("linear", values)[1]
+
+
 def _relative(magnitudes: np.ndarray, scale: float) -> np.ndarray:
     """magnitudes / scale in [0, 1] for drawing: a value beyond the scale (infinite) at 1, NaN at 0."""
     with np.errstate(invalid="ignore"):
@@ -350,6 +356,8 @@ class NetworkGraphView(QWidget):
         """The gradients a phase walk has computed so far ({layer: (dW, db, mean dZ)}, from
         InspectView.gradients_so_far) before its update, which moves the training past `step`; None
         when no walk is in progress."""
+        if gradients is None and self._pass is None:
+            return                                      # no walk before or now: nothing to redraw
         self._pass = None if gradients is None else (int(step), gradients)
         if self._snap is not None:
             self._update_values(self._snap)
@@ -720,7 +728,7 @@ class NetworkGraphView(QWidget):
         if len(v) == len(self._edge_xy):
             mag = np.abs(v)
             scale = float(mag.max()) if mag.size else 0.0
-            rel = np.sqrt(_relative(mag, levels_for("linear", v)[1]))
+            rel = np.sqrt(_relative(mag, _drawing_scale(scale, v)))
             bucket = np.minimum((rel * N_BUCKETS).astype(np.int64), N_BUCKETS - 1) + N_BUCKETS * (v >= 0)
             xy = self._edge_xy
             for b, item in enumerate(self._edge_items):
@@ -743,8 +751,9 @@ class NetworkGraphView(QWidget):
         if grads:
             with np.errstate(over="ignore"):          # a gradient beyond float32 shows as the largest
                 dz = [np.asarray(d, dtype=np.float32) for d in gradients[2]]
-            largest = max((float(np.abs(d).max()) for d in dz if d.size), default=0.0)
-            m = levels_for("linear", np.concatenate([d.ravel() for d in dz]))[1]   # all zero shows as zero
+            flat = np.concatenate([d.ravel() for d in dz]) if dz else np.zeros(0, np.float32)
+            largest = float(np.abs(flat).max()) if flat.size else 0.0
+            m = _drawing_scale(largest, flat)          # all zero shows as zero
             for i in range(1, len(self._sizes)):
                 for slot, (j, im) in enumerate(zip(self._shown[i], self._node_items[i])):
                     self._set_node_image(im, np.full((1, 1), dz[i - 1][j], dtype=np.float32), (-m, m), i, slot)
@@ -768,7 +777,9 @@ class NetworkGraphView(QWidget):
         if len(self._bias_xy):
             bv = np.concatenate([b[self._shown[l + 1]].ravel() for l, b in
                                  enumerate(gradients[1] if grads else snap.biases)])
-            signed = np.where(bv < 0, -1.0, 1.0) * _relative(np.abs(bv), levels_for("linear", bv)[1])
+            mag = np.abs(bv)
+            scale = _drawing_scale(float(mag.max()) if mag.size else 0.0, bv)
+            signed = np.where(bv < 0, -1.0, 1.0) * _relative(mag, scale)
             idx = np.round((signed * 0.5 + 0.5) * 255).astype(int)
             brushes = [self._brush(i) for i in idx]
             self._bias_item.setData(pos=self._bias_xy, size=self._bias_size, brush=brushes)
