@@ -39,6 +39,7 @@ IMAGE_DOCK_WIDTH = 640      # for images: the test-image grid beside the probabi
 # Below this window height the Loss panel moves to the bottom row, as a tab beside the Cost slice:
 # under the Output panel it left the decision boundary under 100 px tall on a 768-pixel screen.
 SHORT_WINDOW_HEIGHT = 850
+MATH_PANEL_WIDTH = 560    # room for an equation's line of a few matrices
 # Every shortcut of the window, in Qt's portable key names (a test checks none is missing).
 SHORTCUTS = [
     ("Space", "Play / pause training"),
@@ -767,7 +768,9 @@ class MainWindow(QMainWindow):
         elif not loss_below:
             self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
         if "Math" in self._panels and "Cost slice" in self._panels:
-            self.resizeDocks([self._panels["Math"], self._panels["Cost slice"]], [190, 190], Qt.Vertical)
+            bottom = [self._panels["Math"], self._panels["Cost slice"]]
+            self.resizeDocks(bottom, [190, 190], Qt.Vertical)
+            self.resizeDocks(bottom, [MATH_PANEL_WIDTH, self.width() - MATH_PANEL_WIDTH], Qt.Horizontal)
 
     def _place_loss_panel(self, below: bool) -> None:
         """The Loss panel (with the Digit canvas, its tab) under the Output panel, or in the bottom

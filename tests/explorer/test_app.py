@@ -563,3 +563,13 @@ def test_graph_and_loss_numbers_are_written_as_the_math_panel_writes_them():
     assert fmt(-5.028e-6) == "−5.028e−6"
     assert fmt(-0.12345) == "−0.1235"
     assert fmt(float("inf")) == "∞" and fmt(float("nan")) == "NaN" and fmt(None) == "—"
+
+
+def test_reset_panel_layout_gives_the_math_panel_its_starting_width(window, qtbot):
+    from explorer.main_window import MATH_PANEL_WIDTH
+    math = window.panel("Math")
+    qtbot.waitUntil(lambda: abs(math.width() - MATH_PANEL_WIDTH) <= 12, timeout=5_000)
+    window.resizeDocks([math, window.panel("Cost slice")], [300, 1100], Qt.Horizontal)
+    qtbot.waitUntil(lambda: math.width() < 400, timeout=5_000)
+    window.reset_layout()
+    qtbot.waitUntil(lambda: abs(math.width() - MATH_PANEL_WIDTH) <= 12, timeout=5_000)
