@@ -109,5 +109,39 @@ def drawable(img: np.ndarray, levels) -> np.ndarray:
     return np.where(nan, 0.5 * (float(levels[0]) + float(levels[1])), img).astype(img.dtype)
 
 
+def levels_of_each(activation: str, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """levels_for of each image of a stack (n, h, w), as arrays of the n lows and the n highs."""
+    n = len(images)
+    if activation in BOUNDED:
+        lo, hi = BOUNDED[activation]
+        return np.full(n, lo), np.full(n, hi)
+    m = np.abs(images).reshape(n, -1).max(axis=1).astype(np.float64) if images.size else np.ones(n)
+    for i in np.flatnonzero(~np.isfinite(m)):       # rare: a diverging run's inf or NaN
+        m[i] = levels_for(activation, images[i])[1]
+    m[m <= 1e-12] = 1.0
+    return -m, m
+
+
+def colour_mapped(images: np.ndarray, levels, lut: np.ndarray) -> np.ndarray:
+    """images (h, w) or a stack (n, h, w) as RGBA uint8 through lut, levels (low, high) spread over
+    its entries as an image item spreads them, NaN at the middle. For a stack, low and high may be
+    arrays of one level per image. An image item draws such an image as it is; given values and a
+    table instead, it converts the table to Qt's form at every repaint, which for a graph of a
+    hundred neurons took half of each frame."""
+    extra = (1,) * min(2, np.ndim(images))
+    lo = np.reshape(np.asarray(levels[0], np.float64), np.shape(levels[0]) + extra)
+    hi = np.reshape(np.asarray(levels[1], np.float64), np.shape(levels[1]) + extra)
+    n = len(lut)
+    with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
+        scale = np.where(hi > lo, n / (hi - lo), 0.0)
+        index = (np.where(np.isnan(images), 0.5 * (lo + hi), images) - lo) * scale
+    np.nan_to_num(index, copy=False, nan=0.0)          # inf × 0 of flat levels: the first entry
+    np.clip(index, 0, n - 1, out=index)
+    # each colour as one 4-byte word: one gather per pixel, ten times faster than lut[index]
+    opaque = np.concatenate([lut[:, :3], np.full((n, 1), 255, np.uint8)], axis=1)
+    words = np.ascontiguousarray(opaque).view(np.uint32).ravel()
+    return words[index.astype(np.intp)].view(np.uint8).reshape(index.shape + (4,))
+
+
 def rgb_hex(rgb) -> str:
     return "#%02x%02x%02x" % tuple(int(c) for c in rgb[:3])

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineE
 
 from ..snapshot import Snapshot
 from ..state import MAX_HIDDEN_LAYERS, MAX_NEURONS
-from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme, drawable, levels_for
+from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme, colour_mapped, drawable, levels_for, levels_of_each
 from engine.inspect import param_symbol
 
 from .graph_layout import MAX_NODES, network_layout
@@ -127,6 +127,7 @@ class LayerHeader(QWidget):
     def __init__(self, parent, layer: int, kind: str, n: int, activation: str, names, graph):
         super().__init__(parent)
         self.layer = layer
+        self.key = (layer, kind, n, activation)       # a header with the same key can be kept across builds
         self.layer_actions = self._make_layer_actions(kind, layer, graph)
         self.addActions(self.layer_actions)
         self.setContextMenuPolicy(Qt.ActionsContextMenu)
@@ -244,6 +245,10 @@ class NetworkGraphView(QWidget):
         self._bias_xy = np.zeros((0, 2))
         self._labels: list[pg.TextItem] = []
         self._headers: list[LayerHeader] = []
+        # Kept from the last build for the next: creating a deep network's ~300 node images and its
+        # headers took most of the time of an edit, and an edit changes one layer at most.
+        self._spare_nodes: list[pg.ImageItem] = []
+        self._spare_headers: dict[tuple, LayerHeader] = {}
         self._layouts = []                              # graph_layout.LayerLayout per column
         self._max_nodes = MAX_NODES                     # the widest layer drawn in full, for the view's height
         self._shown: list[np.ndarray] = []              # per column, the neuron drawn in each slot
@@ -331,9 +336,6 @@ class NetworkGraphView(QWidget):
         for it in self._labels:
             it.setColor(theme.text)
         if self._snap is not None:
-            for col in self._node_items:
-                for im in col:
-                    im.setLookupTable(self._lut)
             self._update_values(self._snap)
 
     def update_snapshot(self, snap: Snapshot) -> None:
@@ -473,8 +475,9 @@ class NetworkGraphView(QWidget):
 
     def _clear(self) -> None:
         for col in self._node_items:
-            for it in col:
-                self.vb.removeItem(it)
+            for im in col:
+                im.hide()
+                self._spare_nodes.append(im)
         for it in self._edge_items + self._labels:
             self.vb.removeItem(it)
         for frame, caption in self._blocks:
@@ -484,8 +487,7 @@ class NetworkGraphView(QWidget):
         self._blocks = []
         if self._bias_item is not None:
             self.vb.removeItem(self._bias_item)
-        for h in self._headers:
-            h.deleteLater()
+        self._spare_headers = {h.key: h for h in self._headers}
         self._node_items, self._edge_items, self._labels, self._headers = [], [], [], []
         self._bias_item = None
 
@@ -505,11 +507,7 @@ class NetworkGraphView(QWidget):
         for i in range(len(self._sizes)):
             col = []
             for _slot in range(len(self._shown[i])):
-                im = pg.ImageItem(axisOrder="row-major")
-                im.setLookupTable(self._lut)
-                im.setZValue(10)
-                self.vb.addItem(im)
-                col.append(im)
+                col.append(self._node_image())
             self._node_items.append(col)
         for pen in self._pens:
             it = pg.PlotCurveItem(pen=pen, connect="pairs", antialias=False)
@@ -540,13 +538,32 @@ class NetworkGraphView(QWidget):
         for i, n in enumerate(self._sizes):
             kind = "input" if i == 0 else ("output" if i == len(self._sizes) - 1 else "hidden")
             names = OUTPUT_ACTIVATIONS if kind == "output" else HIDDEN_ACTIVATIONS
-            h = LayerHeader(self.header, i - 1, kind, n, self._acts[i - 1] if i else "", names, self)
-            h.show()
+            activation = self._acts[i - 1] if i else ""
+            h = self._spare_headers.pop((i - 1, kind, n, activation), None)
+            if h is None:
+                h = LayerHeader(self.header, i - 1, kind, n, activation, names, self)
+                h.show()
+            elif h.combo is not None:
+                h.combo.setCurrentText(activation)     # in case a choice in it was refused
             self._headers.append(h)
+        for h in self._spare_headers.values():
+            h.deleteLater()
+        self._spare_headers = {}
         self._selected = None
         self._highlight.setData([], [])
         self._node_box.hide()
         self._layout()
+
+    def _node_image(self) -> pg.ImageItem:
+        """An image item for one node: a spare one from an earlier build, or a new one."""
+        if self._spare_nodes:
+            im = self._spare_nodes.pop()
+            im.show()
+        else:
+            im = pg.ImageItem(axisOrder="row-major")
+            im.setZValue(10)
+            self.vb.addItem(im)
+        return im
 
     @staticmethod
     def _input_name(snap: Snapshot, j: int) -> str:
@@ -710,13 +727,17 @@ class NetworkGraphView(QWidget):
             return np.zeros(0)
         return np.concatenate([m[np.ix_(sh[l + 1], sh[l])].ravel() for l, m in enumerate(mats)])
 
-    def _set_node_image(self, im, img, levels, column: int, slot: int) -> None:
-        """Show img in a node; ImageItem.setRect scales by the image's size, so the node's rect is
-        applied again whenever the size changes (heatmap ↔ the single value of the gradient view)."""
-        old = im.image
-        im.setImage(drawable(img, levels), levels=levels, autoLevels=False)
-        if old is None or old.shape != img.shape:
-            im.setRect(QRectF(*self._node_rects[column][slot]))
+    def _set_node_images(self, column: int, images: np.ndarray, levels) -> None:
+        """Colour a stack of images (one per drawn node of a column, in slot order) with levels
+        (low, high), each a number or one per image, and show each in its node."""
+        colours = colour_mapped(images, levels, self._lut)
+        for slot, im in enumerate(self._node_items[column]):
+            old = im.image
+            im.setImage(colours[slot], levels=None)
+            # ImageItem.setRect scales by the image's size: the node's rect is applied again when
+            # the size changes (heatmap ↔ the single value of the gradient view)
+            if old is None or old.shape != colours[slot].shape:
+                im.setRect(QRectF(*self._node_rects[column][slot]))
 
     def _update_values(self, snap: Snapshot) -> None:
         if len(self._node_rects) != len(self._sizes) or not self._sizes:
@@ -755,24 +776,19 @@ class NetworkGraphView(QWidget):
             largest = float(np.abs(flat).max()) if flat.size else 0.0
             m = _drawing_scale(largest, flat)          # all zero shows as zero
             for i in range(1, len(self._sizes)):
-                for slot, (j, im) in enumerate(zip(self._shown[i], self._node_items[i])):
-                    self._set_node_image(im, np.full((1, 1), dz[i - 1][j], dtype=np.float32), (-m, m), i, slot)
-            for slot, im in enumerate(self._node_items[0]):
-                self._set_node_image(im, np.zeros((1, 1), np.float32), (-1, 1), 0, slot)
+                self._set_node_images(i, dz[i - 1][self._shown[i]].reshape(-1, 1, 1), (-m, m))
+            self._set_node_images(0, np.zeros((len(self._shown[0]), 1, 1), np.float32), (-1, 1))
             self.scale_label.setText(self.scale_label.text() + f" · nodes: max |mean dZ| = {fmt(largest)}")
         else:
             if snap.input_images is not None:
-                for slot, (j, im) in enumerate(zip(self._shown[0], self._node_items[0])):
-                    img = snap.input_images[j][::-1]
-                    self._set_node_image(im, img, levels_for("linear", img), 0, slot)
+                images = np.asarray(snap.input_images)[self._shown[0], ::-1]
+                self._set_node_images(0, images, levels_of_each("linear", images))
             for i in range(1, len(self._sizes)):
                 acts = snap.grid_activations[i - 1] if i - 1 < len(snap.grid_activations) else None
                 if acts is None:
                     continue
-                name = self._acts[i - 1]
-                for slot, (j, im) in enumerate(zip(self._shown[i], self._node_items[i])):
-                    img = acts[j][::-1]
-                    self._set_node_image(im, img, levels_for(name, img), i, slot)
+                images = np.asarray(acts)[self._shown[i], ::-1]
+                self._set_node_images(i, images, levels_of_each(self._acts[i - 1], images))
         # biases
         if len(self._bias_xy):
             bv = np.concatenate([b[self._shown[l + 1]].ravel() for l, b in

@@ -26,11 +26,15 @@ def test_a_neuron_heatmap_with_nan_renders_without_warnings(qtbot):
     import pyqtgraph as pg
 
     from explorer.views.network_graph import NetworkGraphView
+    from explorer.theme import LIGHT
     image = pg.ImageItem(axisOrder="row-major")
-    graph = SimpleNamespace(_node_rects=[[(0.0, 0.0, 1.0, 1.0)]])
-    NetworkGraphView._set_node_image(graph, image, np.array([[0.0, np.nan], [1.0, -1.0]]), (-1.0, 1.0), 0, 0)
+    lut = LIGHT.diverging_lut()
+    graph = SimpleNamespace(_node_rects=[[(0.0, 0.0, 1.0, 1.0)]], _lut=lut, _node_items=[[image]])
+    NetworkGraphView._set_node_images(graph, 0, np.array([[[0.0, np.nan], [np.inf, -1.0]]]), (-1.0, 1.0))
     image.render()                                  # pyqtgraph warned here on NaN
-    assert image.qimage is not None and image.image[0, 1] == 0.0
+    assert image.qimage is not None
+    np.testing.assert_array_equal(image.image[0, 1], [*lut[128], 255])       # NaN: the middle colour
+    np.testing.assert_array_equal(image.image[1, 0], [*lut[-1], 255])        # inf: the last
 
 
 def test_the_cost_surface_of_an_overflowing_network_has_finite_levels(qtbot):
