@@ -39,6 +39,19 @@ def _select_weight(win, app, select) -> bool:
     return True
 
 
+def freeze_after_first_frame(win) -> None:
+    """gc_guard.freeze_long_lived once the window has drawn its first snapshot: by then the
+    engine's kernels are loaded and every view is built."""
+    from . import gc_guard
+
+    def on_first_frame(_snap):
+        if not frozen:
+            frozen.append(True)
+            gc_guard.freeze_long_lived()
+    frozen = []
+    win.snapshot_shown.connect(on_first_frame)
+
+
 def run_app(preset: str | None = None, steps: int = 0, screenshot: str | None = None,
             size=(1400, 900), theme: str | None = None, select=None) -> int:
     if screenshot:
@@ -67,6 +80,7 @@ def run_app(preset: str | None = None, steps: int = 0, screenshot: str | None = 
         win.set_theme(theme)
     win.resize(*size)
     win.show()
+    freeze_after_first_frame(win)
     from .presets import lesson_file
     if preset and lesson_file(preset) is not None:     # a lesson: its own weights, data and explanation
         win.load_preset(preset)

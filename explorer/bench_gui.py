@@ -50,7 +50,7 @@ def run(seconds: float = 5.0, preset: str | None = None, size=(1400, 900)) -> di
     from PySide6.QtCore import QSettings, QTimer
     from PySide6.QtWidgets import QApplication
 
-    from .app import wait_until
+    from .app import freeze_after_first_frame, wait_until
     from .main_window import MainWindow
     from .state import AppState, load_preset
 
@@ -64,6 +64,7 @@ def run(seconds: float = 5.0, preset: str | None = None, size=(1400, 900)) -> di
     win = MainWindow(state, settings=settings, restore=False)
     win.resize(*size)
     win.show()
+    freeze_after_first_frame(win)                      # as the app does
     if not wait_until(app, lambda: win.snapshot is not None, timeout=300):
         raise RuntimeError("the window never showed a first snapshot")
     startup = time.perf_counter() - t_start

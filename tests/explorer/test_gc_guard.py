@@ -42,3 +42,33 @@ def test_a_window_keeps_collection_off_while_its_worker_runs(make_window, qtbot)
     win.close()
     assert win.thread.wait(10_000)
     assert gc.isenabled()
+
+
+def test_freezing_collects_the_garbage_first_and_sets_the_rest_aside():
+    class Node:
+        pass
+
+    a, b = Node(), Node()
+    a.other, b.other = b, a
+    gone = weakref.ref(a)
+    del a, b
+    try:
+        gc_guard.freeze_long_lived()
+        assert gone() is None                    # garbage is not kept forever
+        assert gc.get_freeze_count() > 1000      # the modules and whatever else lives on
+    finally:
+        gc.unfreeze()
+
+
+def test_the_app_freezes_once_after_its_first_frame(make_window, qtbot, monkeypatch):
+    from explorer.app import freeze_after_first_frame
+    calls = []
+    monkeypatch.setattr(gc_guard, "freeze_long_lived", lambda: calls.append(gc.get_count()))
+    win = make_window()
+    freeze_after_first_frame(win)
+    assert calls == []
+    win.post("step")
+    win.post("step")
+    qtbot.waitUntil(lambda: win.snapshot is not None and win.snapshot.step >= 2, timeout=10_000)
+    qtbot.wait(100)
+    assert len(calls) == 1
