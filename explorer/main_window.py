@@ -762,10 +762,8 @@ class MainWindow(QMainWindow):
         data_width = self.data_panel.wide_width + self.style().pixelMetric(QStyle.PM_ScrollBarExtent)
         self.resizeDocks([self._panels["Data"], self._panels["Output"]], [data_width, self._right_dock_width()],
                          Qt.Horizontal)
-        compare = self._panels.get("Compare")
-        if compare is not None and compare.isVisible():       # a lesson's two boundaries, one above the other
-            self.resizeDocks([self._panels["Output"], compare], [1, 1], Qt.Vertical)
-        elif not loss_below:
+        self.fit_compare_panel()
+        if not loss_below:
             self.resizeDocks([self._panels["Output"], self._panels["Loss"]], [460, 300], Qt.Vertical)
         if "Math" in self._panels and "Cost slice" in self._panels:
             bottom = [self._panels["Math"], self._panels["Cost slice"]]
@@ -785,15 +783,20 @@ class MainWindow(QMainWindow):
             self._tab_beside(cost_slice, loss)
         elif self.loss_below:
             self.addDockWidget(Qt.RightDockWidgetArea, loss, Qt.Vertical)
-            if "Compare" in self._panels:
-                self._tab_beside(loss, self._panels["Compare"])
         self._tab_beside(loss, canvas)
         self._raise_data_panels()
-        compare = self._panels.get("Compare")
-        if compare is not None and compare.isVisible():
-            compare.raise_()
         if keep_in_front is not None:
             keep_in_front.raise_()
+
+    def fit_compare_panel(self) -> None:
+        """An open Compare panel (a lesson's second network) takes three fifths of the left column,
+        under the Lesson, whose text needs little room; the main boundary keeps the right column."""
+        compare = self._panels.get("Compare")
+        if compare is None or not compare.isVisible():
+            return
+        lesson = self._panels["Lesson"]
+        if self.dockWidgetArea(compare) == self.dockWidgetArea(lesson) and not compare.isFloating():
+            self.resizeDocks([lesson, compare], [2, 3], Qt.Vertical)
 
     def _raise_data_panels(self) -> None:
         """Bring the tabs that fit the data to the front: Images and the Digit canvas for images,

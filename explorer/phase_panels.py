@@ -141,9 +141,9 @@ class PhasePanels:
         window.resizeDocks([self.math_dock, window.panel("Cost slice")], [250, 250], Qt.Vertical)
         window.resizeDocks([self.math_dock, window.panel("Cost slice")], [560, 840], Qt.Horizontal)
         self.compare = ComparePanel(theme=window.theme)
-        # under the main network's Output, so the two boundaries are seen together
-        self.compare_dock = window.add_panel("Compare", self.compare, Qt.RightDockWidgetArea, visible=False)
-        window.tabifyDockWidget(window.panel("Loss"), self.compare_dock)
+        # in the left column, under the lesson that opens it: the two boundaries are seen together,
+        # each in a column of its own
+        self.compare_dock = window.add_panel("Compare", self.compare, Qt.LeftDockWidgetArea, visible=False)
         self.compare.stop_requested.connect(self.stop_comparing)
         window.panel("Cost slice").raise_()
         self.explanation = QLabel("")
@@ -158,7 +158,8 @@ class PhasePanels:
         lay.addWidget(self.explanation)
         lay.addWidget(self.restore_button)
         lay.addStretch(1)
-        self.lesson_dock = window.add_panel("Lesson", box, Qt.LeftDockWidgetArea, visible=False)
+        # scrollable: a comparison's boundary shares the left column with it
+        self.lesson_dock = window.add_panel("Lesson", box, Qt.LeftDockWidgetArea, visible=False, scrollable=True)
         window.tabifyDockWidget(window.panel("Data"), self.lesson_dock)   # room to read the explanation
 
         def action(text, tip, key, slot):
@@ -256,14 +257,12 @@ class PhasePanels:
         other = next((p for p in self.presets if p.name == name), None) if name else None
         if other is None:
             self.window.post("compare", None, "")
-            if not self.compare_dock.visibleRegion().isEmpty():   # an empty Compare tab must not hide the loss
-                self.window.panel("Loss").raise_()
+            self.compare_dock.setVisible(False)        # an empty panel would only take the lesson's room
             return
         self.window.post("compare", other.state, other.title)
         self.compare_dock.setVisible(True)
         self.compare_dock.raise_()
-        # the two decision boundaries one above the other, at the same size
-        self.window.resizeDocks([self.window.panel("Output"), self.compare_dock], [1, 1], Qt.Vertical)
+        self.window.fit_compare_panel()
 
     def stop_comparing(self) -> None:
         self.window.post("compare", None, "")

@@ -48,7 +48,7 @@ def test_stop_comparing_and_a_lesson_without_comparison(window, qtbot):
 
 def test_a_lesson_opened_at_start_up_shows_the_two_boundaries_alike(qtbot, tmp_path):
     # as `backprop-explorer --preset deep-relu` does: the lesson opens before the first layout, whose
-    # default panel sizes then came last and gave the Compare panel the loss curve's small share
+    # default panel sizes then came last and gave the Compare panel a small share
     from PySide6.QtCore import QSettings
 
     from explorer.main_window import MainWindow
@@ -59,8 +59,41 @@ def test_a_lesson_opened_at_start_up_shows_the_two_boundaries_alike(qtbot, tmp_p
     window.load_preset("deep-relu")
     try:
         qtbot.waitUntil(lambda: window.snapshot is not None and window.snapshot.compare is not None, timeout=180_000)
-        output, compare = window.panel("Output"), window.phase_panels.compare_dock
-        qtbot.waitUntil(lambda: abs(compare.height() - output.height()) <= 0.2 * output.height(), timeout=5_000)
+        compare = window.phase_panels.compare
+        qtbot.waitUntil(lambda: compare.boundary.plot.height() >= 180 and window.boundary.plot.height() >= 180,
+                        timeout=5_000)
     finally:
         window.close()
         assert window.thread.wait(10_000)
+
+
+def _plot_height(boundary) -> int:
+    """The height of a boundary view's plot (with its axes) on screen."""
+    return boundary.plot.height()
+
+
+def test_a_short_window_gives_both_boundaries_room(make_window, qtbot):
+    # 1366×768: the right column holds one readable boundary; the comparison is under the lesson
+    from PySide6.QtCore import Qt
+    window = make_window(size=(1366, 768))
+    assert window.loss_below
+    pp = _open(window, qtbot, "all-linear-deep")
+    assert window.dockWidgetArea(pp.compare_dock) == Qt.LeftDockWidgetArea
+    assert pp.compare_dock.isVisible() and not pp.compare_dock.visibleRegion().isEmpty()
+    assert not pp.lesson_dock.visibleRegion().isEmpty()                # the lesson above it, in front
+    qtbot.waitUntil(lambda: pp.compare.boundary.image.image is not None, timeout=10_000)
+    qtbot.wait(200)
+    main_plot, other_plot = _plot_height(window.boundary), _plot_height(pp.compare.boundary)
+    assert main_plot >= 200 and other_plot >= 85, (main_plot, other_plot)      # were about 105 and 65
+    # the lesson's text scrolls when the column is short
+    assert pp.lesson_dock.widget().inherits("QScrollArea")
+    # a lesson without a comparison: the empty panel does not keep its room
+    zero = next(p for p in pp.presets if p.name == "zero-init")
+    pp.open_preset(zero)
+    qtbot.waitUntil(lambda: window.snapshot.compare is None and tuple(window.snapshot.sizes) == tuple(zero.state.sizes),
+                    timeout=20_000)
+    assert not pp.compare_dock.isVisible()
+    # and the layout reset keeps a comparison where it fits
+    _open(window, qtbot, "all-linear-deep")
+    window.reset_layout()
+    assert window.dockWidgetArea(pp.compare_dock) == Qt.LeftDockWidgetArea and pp.compare_dock.isVisible()
