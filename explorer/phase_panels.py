@@ -266,6 +266,7 @@ class PhasePanels:
 
     def stop_comparing(self) -> None:
         self.window.post("compare", None, "")
+        self.compare_dock.setVisible(False)            # its room goes back to the lesson
 
     def _on_diverged(self, text: str) -> None:
         if self.last_good is not None:

@@ -36,7 +36,8 @@ def test_stop_comparing_and_a_lesson_without_comparison(window, qtbot):
     window.post("step")
     qtbot.waitUntil(lambda: window.snapshot.step >= 1, timeout=10_000)
     assert window.snapshot.compare is None
-    assert pp.compare.empty.isVisible() and not pp.compare.boundary.isVisible()
+    assert not pp.compare_dock.isVisible()                          # its room goes back to the lesson
+    assert pp.compare.empty.isVisibleTo(pp.compare) and not pp.compare.boundary.isVisibleTo(pp.compare)
     _open(window, qtbot, "all-linear-deep")
     zero = next(p for p in pp.presets if p.name == "zero-init")
     pp.open_preset(zero)                                           # no "compare": the comparison stops
