@@ -116,6 +116,9 @@ def diverging_image(values: np.ndarray, scale: float | None = None, mid=(240, 24
 
 
 MIN_CAPTION_PX = 7         # the smallest text the image views draw
+# the smallest cell of the test image grid: a 28×28 image at about its own size and a caption such
+# as "Sneaker 53%" in a small font
+MIN_CELL_PX = 52
 
 
 def _grid_shape(count: int, width: float, height: float) -> tuple[int, int]:
@@ -164,9 +167,11 @@ class TestImageGrid(_Painted):
 
     __test__ = False                      # not a pytest test class despite its name
     image_selected = Signal(int)          # index into the test set
+    page_size_changed = Signal()          # a resize changed how many images a page shows
 
     def __init__(self, parent=None, per_page: int = 36):
         super().__init__(parent)
+        self.max_per_page = per_page
         self.per_page = per_page
         self.results: ImageResults | None = None
         self.indices = np.zeros(0, dtype=np.int64)     # the test images this grid pages through
@@ -197,6 +202,23 @@ class TestImageGrid(_Painted):
     def set_page(self, page: int) -> None:
         self.page = int(np.clip(page, 0, self.n_pages - 1))
         self.update()
+
+    def resizeEvent(self, event) -> None:
+        super().resizeEvent(event)
+        self._fit_page_size()
+
+    def _fit_page_size(self) -> None:
+        """As many images a page as cells of MIN_CELL_PX fit, up to max_per_page: a narrow panel
+        pages through fewer, readable images rather than showing tiny ones. The first image of the
+        page stays on it."""
+        fit = max(1, self.width() // MIN_CELL_PX) * max(1, self.height() // MIN_CELL_PX)
+        per_page = int(min(self.max_per_page, fit))
+        if per_page == self.per_page:
+            return
+        first = self.page * self.per_page
+        self.per_page = per_page
+        self.page = min(first // per_page, self.n_pages - 1)
+        self.page_size_changed.emit()
 
     def caption(self, i: int) -> str:
         r = self.results
@@ -601,6 +623,7 @@ class ImageViewsPanel(QWidget):
         split.setSizes([600, 400])
         lay.addWidget(split, 1)
         self.grid.image_selected.connect(self.select_image)
+        self.grid.page_size_changed.connect(self._refresh_bar)
         self.confusion.cell_selected.connect(self._on_cell_selected)
         self.weights.neuron_selected.connect(self.neuron_selected)
         self._refresh_bar()

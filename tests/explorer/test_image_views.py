@@ -205,3 +205,34 @@ def test_class_names_keep_their_full_width_in_a_narrow_panel(qtbot):
     assert label_w >= fm.horizontalAdvance("Ankle boot ✓") + 6     # no name is cut short
     assert side > 40                                                # and the image is still there
     assert left + label_w + percent_w < view.width()
+
+
+def test_a_narrow_grid_pages_through_fewer_larger_images(qtbot, tiny):
+    from explorer.views.image_views import MIN_CELL_PX
+    net, data = tiny
+    grid = TestImageGrid(per_page=3)         # the tiny set has 4 test images
+    qtbot.addWidget(grid)
+    grid.set_results(compute_results(net, data))
+    grid.resize(400, 400)
+    grid.show()
+    qtbot.waitExposed(grid)
+    assert grid.per_page == 3 and grid.n_pages == 2
+    grid.set_page(1)
+    assert list(grid.visible()) == [3]
+    with qtbot.waitSignal(grid.page_size_changed):
+        grid.resize(MIN_CELL_PX + 10, 2 * MIN_CELL_PX + 10)    # room for two readable cells
+    assert grid.per_page == 2 and grid.page == 1
+    assert list(grid.visible()) == [2, 3]    # the image that was in view still is
+    grid.repaint()
+    assert all(rect.width() >= MIN_CELL_PX and rect.height() >= MIN_CELL_PX for rect, _ in grid._cells)
+
+
+def test_the_page_count_follows_the_grid_page_size(qtbot, tiny):
+    net, data = tiny
+    panel = ImageViewsPanel()
+    qtbot.addWidget(panel)
+    panel.set_results(compute_results(net, data))
+    assert panel.page_label.text() == "page 1/1 · 4 images"
+    panel.grid.per_page = 3
+    panel.grid.page_size_changed.emit()
+    assert panel.page_label.text() == "page 1/2 · 4 images"
