@@ -115,7 +115,8 @@ class EpochProgress(QProgressBar):
         self.setFixedWidth(260)
         self.setTextVisible(True)
         self.setToolTip("Progress through the current epoch (one pass over the training set) and the time "
-                        "left at the current speed")
+                        "left at the current speed. Epochs are numbered from 1 here; the count beside Play is "
+                        "of completed epochs.")
         self.setVisible(False)
 
     def update_snapshot(self, snap) -> None:
