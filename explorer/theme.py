@@ -101,12 +101,14 @@ def levels_for(activation: str, image: np.ndarray) -> tuple[float, float]:
 
 
 def drawable(img: np.ndarray, levels) -> np.ndarray:
-    """img with its NaN values (a network whose numbers overflowed there) at the middle of levels:
-    an image item cannot colour NaN, and says so on the console at every repaint."""
+    """img with its NaN values (a network whose numbers overflowed there) at the middle of levels
+    (numbers, or arrays that broadcast against img): an image item cannot colour NaN, and says so
+    on the console at every repaint."""
     nan = np.isnan(img)
     if not nan.any():
         return img
-    return np.where(nan, 0.5 * (float(levels[0]) + float(levels[1])), img).astype(img.dtype)
+    middle = 0.5 * (np.asarray(levels[0], np.float64) + np.asarray(levels[1], np.float64))
+    return np.where(nan, middle, img).astype(img.dtype)
 
 
 def levels_of_each(activation: str, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -134,7 +136,7 @@ def colour_mapped(images: np.ndarray, levels, lut: np.ndarray) -> np.ndarray:
     n = len(lut)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         scale = np.where(hi > lo, n / (hi - lo), 0.0)
-        index = (np.where(np.isnan(images), 0.5 * (lo + hi), images) - lo) * scale
+        index = (drawable(images, (lo, hi)) - lo) * scale
     np.nan_to_num(index, copy=False, nan=0.0)          # inf × 0 of flat levels: the first entry
     np.clip(index, 0, n - 1, out=index)
     # each colour as one 4-byte word: one gather per pixel, ten times faster than lut[index]
