@@ -16,6 +16,21 @@ from ..numbers import num
 PATH_MAX = 2000
 
 
+def surface_fractions(costs) -> tuple[np.ndarray, float, float]:
+    """The cost surface as fractions of its finite range, for an image item, and that range (low,
+    high). Fractions, not costs: the item rescales in float32, where a range of finite costs may be
+    too wide (a cost above 3e38) or too narrow (1e-40) to rescale. A cost that overflowed (NaN or
+    infinite) is drawn as the highest; a flat surface (no range beyond rounding) as the lowest."""
+    costs = np.asarray(costs, dtype=np.float64)
+    finite = costs[np.isfinite(costs)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 0.0)
+    span = hi - lo
+    if not span > 1e-12 * max(abs(lo), abs(hi)):
+        return np.zeros(costs.shape, np.float32), lo, lo
+    clipped = np.clip(np.nan_to_num(costs, nan=hi, posinf=hi, neginf=lo), lo, hi)
+    return np.ascontiguousarray((clipped - lo) / span, dtype=np.float32), lo, hi
+
+
 class CostSliceView(QWidget):
     pin_requested = Signal()          # pin the selected weight as the second axis of a contour map
     unpin_requested = Signal()
@@ -145,19 +160,14 @@ class CostSliceView(QWidget):
         self.stack.setCurrentIndex(1)
         sf = view.surface
         v1, v2, costs = sf["values1"], sf["values2"], sf["costs"]
-        img = np.asarray(costs, dtype=np.float64)
-        finite = img[np.isfinite(img)]
-        lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (0.0, 1.0)
-        hi = hi if hi > lo else lo + 1
-        # a cost that overflowed (NaN or infinite) is drawn as the highest
-        img = np.ascontiguousarray(np.nan_to_num(img, nan=hi, posinf=hi, neginf=lo), dtype=np.float32)
-        self.image.setImage(img, levels=(lo, hi))
+        shown, lo, hi = surface_fractions(costs)
+        self.image.setImage(shown, levels=(0.0, 1.0))
         self.image.setRect(pg.QtCore.QRectF(v1[0], v2[0], v1[-1] - v1[0], v2[-1] - v2[0]))
         for iso in self.isos:
             self.plot2.removeItem(iso)
         self.isos = []
-        for level in np.linspace(lo, hi, 9)[1:-1]:
-            iso = pg.IsocurveItem(data=img, level=float(level), pen=pg.mkPen((255, 255, 255, 120)))
+        for level in np.linspace(0.0, 1.0, 9)[1:-1] if hi > lo else ():
+            iso = pg.IsocurveItem(data=shown, level=float(level), pen=pg.mkPen((255, 255, 255, 120)))
             iso.setParentItem(self.image)
             self.isos.append(iso)
         l2, j2, k2 = view.second
@@ -166,8 +176,9 @@ class CostSliceView(QWidget):
         self.plot2.setLabel("left", sym2)
         self.here.setData([view.slice.w], [view.second_value])
         self._draw_path()
-        self.caption.setText(f"J over {sym} (across) and {sym2} (up); the white line is the path the two "
-                             f"weights took, the red dot is where they are now.")
+        colours = f"from {num(lo, 6)} (dark) to {num(hi, 6)} (yellow)" if hi > lo else f"flat at {num(lo, 6)}"
+        self.caption.setText(f"J over {sym} (across) and {sym2} (up), {colours}; the white line is the path the "
+                             f"two weights took, the red dot is where they are now.")
 
     def _draw_path(self) -> None:
         if self.path:

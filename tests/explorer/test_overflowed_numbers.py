@@ -46,9 +46,34 @@ def test_the_cost_surface_of_an_overflowing_network_has_finite_levels(qtbot):
     inspected = SimpleNamespace(surface=surface, second=(1, 0, 0), second_value=0.0,
                                 slice=SimpleNamespace(w=0.0))
     view._show_surface(inspected, "w")
-    lo, hi = view.image.levels
-    assert (lo, hi) == (0.4, 1.0)
-    assert np.isfinite(view.image.image).all() and view.image.image[0, 2] == np.float32(1.0)
+    # drawn as fractions of the finite range 0.4 … 1.0, which the caption gives
+    assert tuple(view.image.levels) == (0.0, 1.0)
+    np.testing.assert_allclose(view.image.image, [[1 / 6, 0.5, 1.0], [1 / 3, 1.0, 5 / 6], [0.0, 2 / 3, 1.0]],
+                               rtol=1e-6)
+    assert "from 0.4 (dark) to 1 (yellow)" in view.caption.text()
+    view.image.render()
+
+
+@pytest.mark.parametrize("costs, caption", [
+    ([[0.0, 1e-40], [2e-40, 0.0]], "from 0 (dark) to 2e−40 (yellow)"),         # a range too narrow for float32
+    ([[1.0, 1e300], [5.0, 2.0]], "from 1 (dark) to 1e300 (yellow)"),          # a cost too large for float32
+    ([[0.6931471805599453, 0.6931471805599454]] * 2, "flat at 0.693147"),       # rounding, not a range
+])
+def test_a_cost_surface_of_any_finite_range_renders_without_warnings(qtbot, costs, caption):
+    from explorer.views.cost_slice import CostSliceView
+    view = CostSliceView()
+    qtbot.addWidget(view)
+    surface = {"values1": np.linspace(-1, 1, 2), "values2": np.linspace(-1, 1, 2), "costs": np.array(costs)}
+    inspected = SimpleNamespace(surface=surface, second=(1, 0, 0), second_value=0.0,
+                                slice=SimpleNamespace(w=0.0))
+    view._show_surface(inspected, "w")
+    image = view.image.image
+    assert image.dtype == np.float32 and image.min() >= 0 and image.max() <= 1
+    assert caption in view.caption.text()
+    if "flat" in caption:
+        assert not view.isos and not image.any()
+    else:
+        assert image.max() == 1 and image.min() == 0 and len(view.isos) == 7
     view.image.render()
 
 
