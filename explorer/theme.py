@@ -111,6 +111,14 @@ def drawable(img: np.ndarray, levels) -> np.ndarray:
     return np.where(nan, middle, img).astype(img.dtype)
 
 
+def within_levels(img: np.ndarray, levels) -> np.ndarray:
+    """img for an image item given these levels: in float64, clipped to them (±inf at the ends), NaN
+    at their middle. The item rescales float32 images in float32, where a finite value far outside
+    the levels (the output of a network that is diverging) overflows and warns at every repaint."""
+    lo, hi = float(levels[0]), float(levels[1])
+    return np.clip(drawable(np.asarray(img, np.float64), (lo, hi)), lo, hi)
+
+
 def levels_of_each(activation: str, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """levels_for of each image of a stack (n, h, w), as arrays of the n lows and the n highs."""
     n = len(images)

@@ -7,7 +7,7 @@ from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..snapshot import Snapshot
-from ..theme import CLASS_COLOURS, LIGHT, Theme, drawable, levels_for, style_plot
+from ..theme import CLASS_COLOURS, LIGHT, Theme, drawable, levels_for, style_plot, within_levels
 from ..numbers import num
 
 pg.setConfigOptions(imageAxisOrder="row-major")
@@ -240,7 +240,7 @@ class BoundaryView(QWidget):
             if self.discretize.isChecked() and snap.kind != "regression":
                 img = np.where(img >= 0.5 * (lo + hi), hi, lo).astype(np.float32)
             self.image.setLookupTable(self._plane_lut)
-            self.image.setImage(drawable(img, levels), levels=levels, autoLevels=False)
+            self.image.setImage(within_levels(img, levels), levels=levels, autoLevels=False)
             self.legend.setText(f"output: {num(lo, 3)} (orange) … {num(hi, 3)} (blue)")
         x0, x1, y0, y1 = snap.extent
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineE
 
 from ..snapshot import Snapshot
 from ..state import MAX_HIDDEN_LAYERS, MAX_NEURONS
-from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme, colour_mapped, drawable, levels_for, levels_of_each
+from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme, colour_mapped, levels_for, levels_of_each, within_levels
 from engine.inspect import param_symbol
 
 from .graph_layout import MAX_NODES, network_layout
@@ -1034,7 +1034,7 @@ class NeuronZoom(QWidget):
         self.setWindowTitle(name)
         lv = levels_for(act, img)
         self.title.setText(f"{name}: step {snap.step:,}, range {fmt(img.min())} … {fmt(img.max())}")
-        self.image.setImage(drawable(img, lv), levels=lv, autoLevels=False)
+        self.image.setImage(within_levels(img, lv), levels=lv, autoLevels=False)
         x0, x1, y0, y1 = snap.extent
         self.image.setRect(QRectF(x0, y0, x1 - x0, y1 - y0))
         if snap.data_version != self._data_version and snap.points_train is not None:

@@ -8,7 +8,7 @@ import pytest
 
 from engine import Network, Trainer, datasets
 from explorer.inspector import Inspector
-from explorer.theme import drawable
+from explorer.theme import drawable, within_levels
 
 pytestmark = pytest.mark.filterwarnings("error::RuntimeWarning")
 
@@ -101,6 +101,39 @@ def test_the_boundary_of_a_linear_output_whose_values_overflow_has_a_finite_colo
     assert view._levels(snap) == (-3.0, 3.0)
     snap.grid_output = np.zeros((1, 2, 2))
     assert view._levels(snap) == (-1.0, 1.0)          # an all-zero output still has a scale
+
+
+def test_within_levels_clips_in_float64_and_puts_nan_at_the_middle():
+    image = np.array([[3e38, -np.inf], [np.nan, 0.5]], np.float32)
+    shown = within_levels(image, (-2.0, 2.0))
+    assert shown.dtype == np.float64
+    np.testing.assert_array_equal(shown, [[2.0, -2.0], [0.0, 0.5]])
+
+
+def test_the_output_and_a_neuron_of_a_diverging_regression_render_without_warnings(make_window, qtbot):
+    # the snapshot's grids are float32: a diverging network's output there is ±inf or near ±3e38,
+    # which an image item rescaling in float32 against the targets' levels would overflow
+    from dataclasses import replace
+
+    from explorer.state import AppState
+    window = make_window(AppState().replace(dataset="plane"))
+    snap = window.snapshot
+    assert snap.kind == "regression" and snap.grid_output.dtype == np.float32
+    huge = np.full_like(snap.grid_output, 3e38)
+    huge[..., 0, :] = -np.inf
+    huge[..., 1, :] = np.nan
+    window.boundary.update_snapshot(replace(snap, serial=snap.serial + 1, grid_output=huge))
+    shown = window.boundary.image.image
+    lo, hi = window.boundary.image.levels
+    assert shown.min() == lo < 0 < hi == shown.max() and np.isfinite(shown).all()
+    window.boundary.image.render()
+    window.graph.enlarge(1, 0)                                  # the first hidden layer's first neuron
+    acts = tuple(np.where(np.arange(a.shape[-1]) % 2, np.float32(3e38), np.float32(-3e38)).astype(np.float32)
+                 * np.ones_like(a) for a in snap.grid_activations)
+    zoom = window.graph._zoom
+    zoom.update_snapshot(replace(snap, serial=snap.serial + 2, grid_activations=acts))
+    assert np.isfinite(zoom.image.image).all()
+    zoom.image.render()
 
 
 def test_a_slope_too_steep_to_draw_leaves_out_the_tangent_and_keeps_the_curve(qtbot):
