@@ -24,6 +24,10 @@ from .views.math_panel import MathPanel
 from .views.phase_bar import BACKWARD_COLOUR, FORWARD_COLOUR, PhaseBar
 
 
+BAR = "#d93025"
+OVERFLOWED_BAR = "#9aa0a6"
+
+
 class GradientNormsView(QWidget):
     """‖dWˡ‖ per layer as bars: how much gradient reaches each layer (vanishing gradients)."""
 
@@ -39,7 +43,7 @@ class GradientNormsView(QWidget):
             self.plot.getAxis(ax).enableAutoSIPrefix(False)
         self.plot.setLabel("bottom", "layer")
         self.plot.setLabel("left", "‖dW‖")
-        self.bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush="#d93025")
+        self.bars = pg.BarGraphItem(x=[], height=[], width=0.6, brush=BAR)
         self.plot.addItem(self.bars)
         self.caption = QLabel("")
         lay.addWidget(self.plot, 1)
@@ -56,13 +60,28 @@ class GradientNormsView(QWidget):
         self.norms = norms
         if norms is None or len(norms) == 0:
             return
-        x = np.arange(1, len(norms) + 1)
-        h = np.log10(np.maximum(norms, 1e-30))
+        norms = np.asarray(norms, np.float64)
+        finite = np.isfinite(norms)
+        # bars of log10 ‖dW‖ (the axis is in log mode); a norm that overflowed is drawn grey, a
+        # decade above the largest finite one
+        h = np.log10(np.maximum(np.where(finite, norms, 1.0), 1e-30))
+        h = np.where(finite, h, (h[finite].max() if finite.any() else 0.0) + 1)
         self.plot.removeItem(self.bars)
-        self.bars = pg.BarGraphItem(x=x, y0=np.full(len(x), min(h.min(), 0) - 1), y1=h, width=0.6, brush="#d93025")
+        self.bars = pg.BarGraphItem(x=np.arange(1, len(norms) + 1), y0=np.full(len(norms), min(h.min(), 0) - 1), y1=h,
+                                    width=0.6, brushes=[BAR if ok else OVERFLOWED_BAR for ok in finite])
         self.plot.addItem(self.bars)
-        ratio = norms[0] / norms[-1] if norms[-1] > 0 else float("nan")
-        self.caption.setText(f"‖dW¹‖ / ‖dWᴸ‖ = {num(ratio)}")
+        self.caption.setText(self.caption_for(norms))
+
+    @staticmethod
+    def caption_for(norms: np.ndarray) -> str:
+        overflowed = np.flatnonzero(~np.isfinite(norms)) + 1
+        if overflowed.size:
+            which = ("layers " if overflowed.size > 1 else "layer ") + ", ".join(str(layer) for layer in overflowed)
+            return f"‖dW‖ of {which} overflowed (NaN or ∞): the network is diverging"
+        if norms[-1] == 0:
+            return "‖dWᴸ‖ = 0: no gradient reaches the output layer's weights"
+        with np.errstate(over="ignore"):              # a ratio beyond 1e308 is shown as ∞
+            return f"‖dW¹‖ / ‖dWᴸ‖ = {num(norms[0] / norms[-1])}"
 
 
 class PhaseHighlight:
