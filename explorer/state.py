@@ -241,7 +241,8 @@ class AppState:
             raise ValueError(f"at most {MAX_HIDDEN_LAYERS} hidden layers; remove one first")
         index = len(self.hidden) if index is None else index
         if not 0 <= index <= len(self.hidden):
-            raise ValueError(f"a new hidden layer goes at a position from 0 to {len(self.hidden)}")
+            raise ValueError(f"there is no place {index + 1} for a new hidden layer: it goes at place 1 (first) "
+                             f"to {len(self.hidden) + 1} (last)")
         size = size if size is not None else (self.hidden[index - 1] if index > 0 else (self.hidden[0] if self.hidden else 4))
         activation = activation or (self.activations[index - 1] if index > 0 else (self.activations[0] if self.activations else "tanh"))
         hidden = list(self.hidden)
@@ -250,12 +251,18 @@ class AppState:
         acts.insert(index, activation)
         return self.replace(hidden=tuple(hidden), activations=tuple(acts))
 
+    def _no_hidden_layer(self, index: int) -> str:
+        """What to say of a hidden layer (index from 0) that is not there, as the screen numbers them
+        (from 1): a click on a layer that an edit just removed asks for one."""
+        n = len(self.hidden)
+        return f"there is no hidden layer {index + 1}: the network has {n} hidden layer{'s' if n != 1 else ''}"
+
     def with_layer_removed(self, index: int | None = None) -> "AppState":
         if not self.hidden:
             raise ValueError("there is no hidden layer to remove")
         index = len(self.hidden) - 1 if index is None else index
         if not 0 <= index < len(self.hidden):
-            raise ValueError(f"hidden layer index must be from 0 to {len(self.hidden) - 1}")
+            raise ValueError(self._no_hidden_layer(index))
         hidden = list(self.hidden)
         acts = list(self.activations)
         del hidden[index]
@@ -264,7 +271,7 @@ class AppState:
 
     def with_neurons(self, layer: int, delta: int) -> "AppState":
         if not 0 <= layer < len(self.hidden):
-            raise ValueError(f"hidden layer index must be from 0 to {len(self.hidden) - 1}")
+            raise ValueError(self._no_hidden_layer(layer))
         new = self.hidden[layer] + delta
         most = max_neurons(self.dataset)
         if new > most:
@@ -285,7 +292,7 @@ class AppState:
                 loss = "mse"
             return self.replace(output=name, loss=loss)
         if not 0 <= layer < len(self.hidden):
-            raise ValueError(f"layer index must be from 0 to {len(self.hidden)}")
+            raise ValueError(self._no_hidden_layer(layer) + " and an output layer")
         acts = list(self.activations)
         acts[layer] = name
         return self.replace(activations=tuple(acts))

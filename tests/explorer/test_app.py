@@ -432,6 +432,18 @@ def test_limits_allow_8_layers_of_32_and_refuse_more_with_a_reason():
     assert AppState.from_json(big.to_json()) == big
 
 
+def test_an_edit_of_a_layer_that_is_gone_is_refused_in_the_screens_numbering():
+    # a click on a column's + or − just after − Layer removed that column reaches the state late
+    one = AppState(hidden=(4,), activations=("tanh",))
+    for edit in (lambda: one.with_neurons(1, 1), lambda: one.with_layer_removed(1)):
+        with pytest.raises(ValueError, match="^there is no hidden layer 2: the network has 1 hidden layer$"):
+            edit()
+    with pytest.raises(ValueError, match="^there is no hidden layer 3: the network has 1 hidden layer and an output"):
+        one.with_activation(2, "relu")
+    with pytest.raises(ValueError, match="^there is no place 3 for a new hidden layer: it goes at place 1 .* to 2"):
+        one.with_layer_added(2)
+
+
 def test_a_data_change_keeps_training_on_the_new_features(window, qtbot):
     qtbot.mouseClick(window.data_panel.feature_buttons["x1²"], Qt.LeftButton)
     qtbot.waitUntil(lambda: window.snapshot.features == ("x1", "x2", "x1²"), timeout=5000)
