@@ -18,3 +18,9 @@ def num(v, digits: int = 4) -> str:
             mantissa = mantissa.rstrip("0").rstrip(".")
         s = f"{mantissa}e{int(exponent)}"
     return s.replace("-", "−")
+
+
+def typed_number(text: str) -> float:
+    """A number as a person types or pastes it: a decimal comma, and the true minus that the app
+    writes (−0.5, 1e−5), are read too. ValueError when it is not a number."""
+    return float(text.strip().replace(",", ".").replace("−", "-"))

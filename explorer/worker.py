@@ -655,7 +655,7 @@ class TrainingWorker(QObject):
         except (TypeError, ValueError):
             raise ValueError(f"{value!r} is not a number") from None
         if not math.isfinite(v) or abs(v) > 1e6:
-            raise ValueError("a parameter must be a finite number between -1e6 and 1e6")
+            raise ValueError("a parameter must be a finite number between −1e6 and 1e6")
         return v
 
     def _mark(self, text: str) -> None:

@@ -7,6 +7,7 @@ import math
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QToolTip, QWidget
 
+from ..numbers import typed_number
 from ..state import LR_MAX, LR_MIN, MAX_BATCH, REG_RATES, AppState
 from ..worker import SPEEDS
 from .number_box import WholeNumberBox
@@ -138,9 +139,9 @@ class TrainingControls(QWidget):
         self._propose(lr=tick_to_lr(self.lr_slider.value()))
 
     def _on_lr_typed(self) -> None:
-        text = self.lr_edit.text().strip().replace(",", ".")
+        text = self.lr_edit.text().strip()
         try:
-            lr = float(text)
+            lr = typed_number(text)
             if not (LR_MIN <= lr <= LR_MAX):
                 raise ValueError
         except ValueError:
@@ -156,9 +157,9 @@ class TrainingControls(QWidget):
         self._propose(lr=lr)
 
     def _on_reg_rate_typed(self) -> None:
-        text = self.reg_rate.currentText().strip().replace(",", ".")
+        text = self.reg_rate.currentText().strip()
         try:
-            r = float(text)
+            r = typed_number(text)
             if not 0 <= r <= 10:
                 raise ValueError
         except ValueError:

@@ -29,7 +29,7 @@ from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme, colour_mapped, levels_for,
 from engine.inspect import param_symbol
 
 from .graph_layout import MAX_NODES, network_layout
-from ..numbers import num
+from ..numbers import num, typed_number
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
@@ -96,14 +96,14 @@ class ValueEditor(QLineEdit):
         if self.text().strip() == self._shown:
             self.hide()
             return
-        text = self.text().strip().replace(",", ".")
+        text = self.text().strip()
         try:
-            v = float(text)
+            v = typed_number(text)
             if not math.isfinite(v) or abs(v) > 1e6:
                 raise ValueError
         except ValueError:
             self.setStyleSheet("border: 2px solid #d93025;")
-            self.setToolTip(f"{text!r} is not allowed: type a finite number between -1e6 and 1e6, e.g. -0.5")
+            self.setToolTip(f"{text!r} is not allowed: type a finite number between −1e6 and 1e6, e.g. −0.5")
             QToolTip.showText(self.mapToGlobal(QPoint(0, self.height())), self.toolTip(), self)
             return
         self.hide()

@@ -245,6 +245,9 @@ def test_typed_learning_rate_reaches_the_engine(window, qtbot):
     slider_lr = window.controls.lr_slider.value()
     assert slider_lr == window.controls.lr_slider.maximum() * (np.log10(0.25) + 5) / 6 // 1 or abs(
         slider_lr - 600 * (np.log10(0.25) + 5) / 6) <= 1
+    edit.setText("2,5e−2")              # pasted: a decimal comma and the app's own minus (keyClicks has no key for it)
+    qtbot.keyClick(edit, Qt.Key_Return)
+    qtbot.waitUntil(lambda: window.worker.trainer.lr == pytest.approx(0.025), timeout=5000)
 
 
 def test_a_refused_learning_rate_says_why_and_changes_nothing(window, qtbot):
@@ -372,6 +375,10 @@ def test_clicking_an_edge_and_typing_a_value_sets_that_weight(window, qtbot):
     qtbot.waitUntil(lambda: "value 0.75" in g.info.text(), timeout=5000)
     window.post("set_weight", 1, 0, 2, -0.5)                     # a change made elsewhere reaches the line
     qtbot.waitUntil(lambda: "value −0.5" in g.info.text(), timeout=5000)
+    qtbot.mouseClick(g.view.viewport(), Qt.LeftButton, pos=pos)
+    g.editor.setText("−0,25")                                    # as the app writes it, pasted back
+    qtbot.keyClick(g.editor, Qt.Key_Return)
+    qtbot.waitUntil(lambda: window.worker.trainer.net.weights[1][0, 2] == -0.25, timeout=5000)
     window.post("step")
     qtbot.waitUntil(lambda: "(last step's batch)" in g.info.text(), timeout=5000)
 
