@@ -7,7 +7,7 @@ import math
 from PySide6.QtCore import QPoint, Qt, Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QLineEdit, QSlider, QToolTip, QWidget
 
-from ..numbers import typed_number
+from ..numbers import num, typed_number
 from ..state import LR_MAX, LR_MIN, MAX_BATCH, REG_RATES, AppState
 from ..worker import SPEEDS
 from .number_box import WholeNumberBox
@@ -69,7 +69,7 @@ class TrainingControls(QWidget):
         self.lr_edit = QLineEdit()
         self.lr_edit.setFixedWidth(62)
         self.lr_edit.editingFinished.connect(self._on_lr_typed)
-        tip = f"Learning rate α (log scale from {LR_MIN:g} to {LR_MAX:g}); drag or type a value"
+        tip = f"Learning rate α (log scale from {num(LR_MIN)} to {num(LR_MAX)}); drag or type a value"
         lr_box = QWidget()
         lb = QHBoxLayout(lr_box)
         lb.setContentsMargins(4, 0, 4, 0)
@@ -145,12 +145,12 @@ class TrainingControls(QWidget):
             if not (LR_MIN <= lr <= LR_MAX):
                 raise ValueError
         except ValueError:
-            self._refuse(self.lr_edit, f"Learning rate {text!r} refused: type a number from {LR_MIN:g} to {LR_MAX:g}")
+            self._refuse(self.lr_edit, f"Learning rate {text!r} refused: type a number from {num(LR_MIN)} to {num(LR_MAX)}")
             if self._state is not None:
                 self.lr_edit.setText(f"{self._state.lr:g}")
             return
         self.lr_edit.setStyleSheet("")
-        self.lr_edit.setToolTip(f"Learning rate α (log scale from {LR_MIN:g} to {LR_MAX:g}); drag or type a value")
+        self.lr_edit.setToolTip(f"Learning rate α (log scale from {num(LR_MIN)} to {num(LR_MAX)}); drag or type a value")
         self._syncing = True
         self.lr_slider.setValue(lr_to_tick(lr))
         self._syncing = False
