@@ -27,8 +27,9 @@ def surface_fractions(costs) -> tuple[np.ndarray, float, float]:
     span = hi - lo
     if not span > 1e-12 * max(abs(lo), abs(hi)):
         return np.zeros(costs.shape, np.float32), lo, lo
-    clipped = np.clip(np.nan_to_num(costs, nan=hi, posinf=hi, neginf=lo), lo, hi)
-    return np.ascontiguousarray((clipped - lo) / span, dtype=np.float32), lo, hi
+    # every finite cost lies in [lo, hi] already: only the overflowed ones need a place
+    placed = np.nan_to_num(costs, nan=hi, posinf=hi, neginf=lo)
+    return np.ascontiguousarray((placed - lo) / span, dtype=np.float32), lo, hi
 
 
 class CostSliceView(QWidget):
