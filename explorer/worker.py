@@ -232,7 +232,8 @@ class TrainingWorker(QObject):
         if s.dataset in datasets.TWO_D_DATASETS:
             data = datasets.make(s.dataset, n=60, noise=s.noise, train_ratio=0.5, seed=0,
                                  features=s.features, classes=s.classes)
-            net = Network(list(s.sizes), hidden=s.activations[0] if s.activations else "tanh",
+            s = self._fit_output_to_data(s, data)         # as the real build does
+            net = Network([data.d, *s.hidden, data.n_out], hidden=s.activations[0] if s.activations else "tanh",
                           output=s.output, loss=s.loss, init=s.init, seed=0, dtype=np.dtype(s.dtype))
             tr = Trainer(net, data, optimizer=s.optimizer, lr=s.lr, batch_size=min(s.batch_size, 30), seed=0)
             tr.train(steps=3)

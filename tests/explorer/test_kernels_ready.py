@@ -49,3 +49,12 @@ def test_the_window_counts_the_seconds_while_the_kernels_load_and_stops_when_the
     qtbot.wait(1_200)
     assert window.last_message == "Kernels for float32 networks ready in 1.2 s."
     assert not window.loading_clock.isActive()
+
+
+def test_the_warm_up_fits_the_output_to_the_data_as_the_build_does(monkeypatch):
+    # a state written by hand (a preset file) may pair regression data with the default bce loss:
+    # the build fits the output to the data, and the warm-up must too, not fail with a traceback
+    recording_warmup(monkeypatch)
+    for state in (AppState().replace(dataset="plane"), AppState().replace(dataset="blobs", classes=4)):
+        worker = worker_module.TrainingWorker(state)
+        worker._compile()
