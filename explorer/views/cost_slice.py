@@ -11,9 +11,27 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QStackedWidget, QVBoxLayout, QWidget
 
 from ..theme import LIGHT, Theme, style_plot
-from ..numbers import num
+from ..numbers import num, nums_apart
 
 PATH_MAX = 2000
+
+
+def slice_caption(s, sym: str, batch_source: str) -> str:
+    """What the 1-D slice shows, in words. The weight and the cost are written with the digits it
+    takes to see the update change them: a step of 3e−5 would otherwise read "0.5328 to 0.5328"."""
+    w, new_w = nums_apart(s.w, s.new_w)
+    cost, new_cost = nums_apart(s.cost, s.new_cost, digits=6)
+    head = (f"J along {sym} on {batch_source} (everything else fixed): at w = {w}, J = {cost}, "
+            f"slope ∂J/∂w = {num(s.slope)}; ")
+    if s.new_w == s.w:
+        return head + "the update leaves w where it is."
+    move = s.new_w - s.w
+    if not np.isfinite(move):
+        return head + f"the update takes w to {new_w}."
+    change = s.new_cost - s.cost
+    effect = ("" if not np.isfinite(change) else " (unchanged)" if change == 0 else
+              f" ({num(-change)} lower)" if change < 0 else f" ({num(change)} higher)")
+    return head + f"the update moves w by {'+' if move > 0 else ''}{num(move)} to {new_w}, where J = {new_cost}{effect}."
 
 
 def surface_fractions(costs) -> tuple[np.ndarray, float, float]:
@@ -152,10 +170,7 @@ class CostSliceView(QWidget):
         else:
             for item in (self.tangent, self.step_line, self.current, self.next_point):
                 item.setData([], [])
-        self.caption.setText(f"J along {sym} on {view.batch_source} (everything else fixed): at w = {num(s.w)}, "
-                             f"J = {num(s.cost, 6)}, "
-                             f"slope ∂J/∂w = {num(s.slope)}; the update moves w to {num(s.new_w)} "
-                             f"where J = {num(s.new_cost, 6)}.")
+        self.caption.setText(slice_caption(s, sym, view.batch_source))
 
     def _show_surface(self, view, sym) -> None:
         self.stack.setCurrentIndex(1)
