@@ -96,6 +96,14 @@ def _number(cell: str) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _is_infinite_or_nan(cell: str) -> bool:
+    """Whether the cell reads as a float that is not finite: inf, nan, or beyond float range (1e400)."""
+    try:
+        return not math.isfinite(float(cell))
+    except ValueError:
+        return False
+
+
 DECIMAL_COMMA = re.compile(r"[+-]?\d*,\d+([eE][+-]?\d+)?")
 
 
@@ -229,7 +237,8 @@ def _numeric_column(table: CsvTable, j: int, role: str) -> np.ndarray:
                            f"(every {role} cell needs a number)")
         value = _number(cell)
         if value is None:
-            raise CsvError(f"{table.path}: row {row}, column {name!r}: {cell!r} is not a number "
+            what = "is not a finite number" if _is_infinite_or_nan(cell) else "is not a number"
+            raise CsvError(f"{table.path}: row {row}, column {name!r}: {cell!r} {what} "
                            f"({role} columns must be numeric)")
         values[i] = value
     return values

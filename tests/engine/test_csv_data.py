@@ -83,6 +83,8 @@ def test_a_headerless_file_with_text_labels_keeps_its_first_row(tmp_path):
 
 @pytest.mark.parametrize("text, args, needle", [
     ("x,y,c\n1,2,a\n3,oops,b\n5,6,a\n7,8,b\n", (["x", "y"], "c"), "row 3, column 'y': 'oops' is not a number"),
+    ("x,y,c\n1,2,a\n3,inf,b\n5,6,a\n7,8,b\n", (["x", "y"], "c"), "row 3, column 'y': 'inf' is not a finite number"),
+    ("x,y,c\n1,2,a\n3,4,b\n1e400,6,a\n7,8,b\n", (["x", "y"], "c"), "row 4, column 'x': '1e400' is not a finite"),
     ("x,y,c\n1,2,a\n3,4,b\n5,,a\n7,8,b\n", (["x", "y"], "c"), "row 4, column 'y': missing value"),
     ("x,y,c\n1,2,a\n3,4,b\n5,6,\n7,8,b\n", (["x", "y"], "c"), "row 4, column 'c': missing label"),
     ("x,y,c\n1,2,a\n3,4,a\n5,6,a\n7,8,a\n", (["x", "y"], "c"), "column 'c' holds a single class 'a'"),
