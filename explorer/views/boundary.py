@@ -137,14 +137,20 @@ class BoundaryView(QWidget):
         g = snap.grid_output
         return levels_for("linear", g) if g is not None else (-1.0, 1.0)
 
+    @staticmethod
+    def no_plane_text(snap: Snapshot) -> str:
+        if snap.image_shape is not None:
+            return ("No 2-D input plane for this data: every image is a point in a space of "
+                    f"{snap.sizes[0]} pixels. See the Images panel for the network's answers.")
+        if snap.sizes[0] < 2:
+            return ("No 2-D input plane for this data: it has a single input column. Import the CSV again "
+                    "with two or more feature columns to see the network's output over two of them.")
+        return ("No 2-D input plane for this data: choose two plot columns when importing the CSV "
+                "to see a slice of the network's output.")
+
     def _show_plane(self, on: bool, snap: Snapshot) -> None:
         if not on:
-            self.empty.setText(
-                "No 2-D input plane for this data: every image is a point in a space of "
-                f"{snap.sizes[0]} pixels. See the Images panel for the network's answers."
-                if snap.image_shape is not None else
-                "No 2-D input plane for this data: choose two plot columns when importing the CSV "
-                "to see a slice of the network's output.")
+            self.empty.setText(self.no_plane_text(snap))
         self.empty.setVisible(not on)
         self.plot.setVisible(on)
         for w in (self.show_test, self.discretize):
