@@ -711,8 +711,8 @@ class TrainingWorker(QObject):
         other = replace(
             snap, step=int(cmp.steps), epoch=int(cmp.epoch), sizes=tuple(int(n) for n in cmp.net.sizes),
             activations=tuple(cmp.net.activations), weights=frozen_list(cmp.net.weights),
-            biases=frozen_list(cmp.net.biases), grad_weights=(), grad_biases=(), mean_dz=(), weight_changes=(),
-            bias_changes=(), optimizer_state={}, train_loss=train_loss, test_loss=test_loss,
+            biases=frozen_list(cmp.net.biases), grad_weights=(), grad_biases=(), mean_dz=(), mean_activations=(),
+            weight_changes=(), bias_changes=(), optimizer_state={}, train_loss=train_loss, test_loss=test_loss,
             train_accuracy=ev["train_accuracy"], test_accuracy=ev["test_accuracy"],
             grid_output=frozen(np.asarray(g_out, dtype=np.float32)),
             grid_activations=tuple(frozen(np.asarray(a, dtype=np.float32)) for a in g_acts),
@@ -1087,13 +1087,14 @@ class TrainingWorker(QObject):
             extent = xs = ys = g_out = in_images = None
             g_acts, slice_note = (), ""
         res = self._last_result
-        grads_w = grads_b = mean_dz = dw = db = ()
+        grads_w = grads_b = mean_dz = mean_a = dw = db = ()
         batch_loss = None
         if res is not None and len(res.grads.dW) == net.n_layers and all(
                 res.grads.dW[l].shape == net.weights[l].shape for l in range(net.n_layers)):
             grads_w = frozen_list(res.grads.dW)
             grads_b = frozen_list(res.grads.db)
             mean_dz = tuple(frozen(np.asarray(dz).mean(axis=1)) for dz in res.grads.dZ)
+            mean_a = tuple(frozen(np.asarray(a).mean(axis=1)) for a in res.trace.A)
             dw = frozen_list(res.weight_changes)
             db = frozen_list(res.bias_changes)
             batch_loss = float(res.loss)
@@ -1115,7 +1116,7 @@ class TrainingWorker(QObject):
             sizes=tuple(int(s) for s in net.sizes), activations=tuple(net.activations),
             features=tuple(data.features),
             weights=frozen_list(net.weights), biases=frozen_list(net.biases),
-            grad_weights=grads_w, grad_biases=grads_b, mean_dz=mean_dz,
+            grad_weights=grads_w, grad_biases=grads_b, mean_dz=mean_dz, mean_activations=mean_a,
             weight_changes=dw, bias_changes=db, batch_loss=batch_loss, optimizer_state=opt,
             train_loss=train_loss, test_loss=test_loss,
             train_accuracy=ev.get("train_accuracy"), test_accuracy=ev.get("test_accuracy"),

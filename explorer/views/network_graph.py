@@ -739,6 +739,23 @@ class NetworkGraphView(QWidget):
             if old is None or old.shape != colours[slot].shape:
                 im.setRect(QRectF(*self._node_rects[column][slot]))
 
+    def _show_mean_activations(self, snap: Snapshot) -> None:
+        """Without an input plane (images, a table of more columns than the plot): each node in one
+        colour, its mean activation over the last step's batch, on one scale per layer so that a
+        layer's neurons compare; the middle colour before the first step."""
+        means = snap.mean_activations
+        for i in range(len(self._sizes)):
+            shown = self._shown[i]
+            if i < len(means) and len(means[i]) == self._sizes[i]:
+                values = np.asarray(means[i], dtype=np.float64)
+            else:
+                values = np.full(self._sizes[i], np.nan)
+            activation = "linear" if i == 0 else self._acts[i - 1]
+            finite = values[np.isfinite(values)]
+            self._set_node_images(i, values[shown].reshape(-1, 1, 1), levels_for(activation, finite))
+        if means:
+            self.scale_label.setText(self.scale_label.text() + " · nodes: mean activation on the last step's batch")
+
     def _update_values(self, snap: Snapshot) -> None:
         if len(self._node_rects) != len(self._sizes) or not self._sizes:
             return
@@ -779,6 +796,8 @@ class NetworkGraphView(QWidget):
                 self._set_node_images(i, dz[i - 1][self._shown[i]].reshape(-1, 1, 1), (-m, m))
             self._set_node_images(0, np.zeros((len(self._shown[0]), 1, 1), np.float32), (-1, 1))
             self.scale_label.setText(self.scale_label.text() + f" · nodes: max |mean dZ| = {fmt(largest)}")
+        elif not snap.has_plane:
+            self._show_mean_activations(snap)
         else:
             if snap.input_images is not None:
                 images = np.asarray(snap.input_images)[self._shown[0], ::-1]
@@ -857,12 +876,21 @@ class NetworkGraphView(QWidget):
             parts.append(f"value {fmt(snap.biases[l][j, 0])}")
             parts += self._gradient_parts(snap, kind, l, j, k)
         else:
+            name = self._input_name(snap, j)
+            if l == 0 and snap.has_plane:
+                return f"<b>input {j + 1}: {name}</b>, shown over the input plane"
             if l == 0:
-                return f"<b>input {j + 1}: {snap.features[j]}</b>, shown over the input plane"
-            parts.append(f"<b>neuron {j + 1} of layer {l}</b> ({snap.activations[l - 1]})")
-            parts.append(f"bias {fmt(snap.biases[l - 1][j, 0])}")
-            parts += self._gradient_parts(snap, kind, l - 1, j, k)
-            parts.append("click to enlarge")
+                parts.append(f"<b>input {j + 1}: {name}</b>")
+            else:
+                parts.append(f"<b>neuron {j + 1} of layer {l}</b> ({snap.activations[l - 1]})")
+            if not snap.has_plane and l < len(snap.mean_activations) and j < len(snap.mean_activations[l]):
+                parts.append(f"mean {'value' if l == 0 else 'activation'} {fmt(snap.mean_activations[l][j])} "
+                             "on the last step's batch")
+            if l > 0:
+                parts.append(f"bias {fmt(snap.biases[l - 1][j, 0])}")
+                parts += self._gradient_parts(snap, kind, l - 1, j, k)
+                if snap.has_plane:
+                    parts.append("click to enlarge")
             return " · ".join(parts)
         opt = snap.optimizer_values(kind, l, j, k)
         for name, val in opt.items():
@@ -922,7 +950,8 @@ class NetworkGraphView(QWidget):
             self.edit(kind, l, j, k)
         else:
             self.neuron_clicked.emit(l, j)
-            self.enlarge(l, j)
+            if self._snap is not None and self._snap.has_plane:    # a neuron is enlarged over the plane
+                self.enlarge(l, j)
 
     def select(self, kind: str, l: int, j: int, k: int = 0) -> None:
         self._selected = (kind, l, j, k)
@@ -1019,6 +1048,12 @@ class NeuronZoom(QWidget):
 
     def update_snapshot(self, snap: Snapshot) -> None:
         if snap is None:
+            return
+        if not snap.has_plane:
+            self.title.setText("This data has no 2-D input plane to draw a neuron over.")
+            self.image.clear()
+            self.points.setData([], [])
+            self._data_version = None
             return
         c, j = self.column, self.j
         if c == 0:
