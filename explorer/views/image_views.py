@@ -319,6 +319,27 @@ class ConfusionMatrixView(_Painted):
         self.class_names = () if results is None else results.class_names
         self.update()
 
+    def labels_and_sizes(self, fm) -> tuple[list, list, float, float]:
+        """(column labels, row labels, the row labels' width, a cell's size). The columns are labelled
+        with the class names when each fits its cell; otherwise with the class numbers, and each row
+        label ends with its number, so a narrow panel says "Shirt 6" over a column headed "6" where it
+        would show ten "…"."""
+        names = list(self.class_names)
+        k = len(names)
+
+        def fit(rows):
+            label_w = min(max(fm.horizontalAdvance(r) for r in rows) + 8, self.width() * 0.3)
+            top = fm.height() * 2 + 4
+            size = max(8.0, min((self.width() - label_w - 4) / k, (self.height() - top - fm.height() - 4) / k))
+            return label_w, size
+
+        label_w, size = fit(names)
+        if all(fm.horizontalAdvance(n) <= size - 2 for n in names):
+            return names, names, label_w, size
+        rows = [f"{name} {i}" for i, name in enumerate(names)]
+        label_w, size = fit(rows)
+        return [str(i) for i in range(k)], rows, label_w, size
+
     def paintEvent(self, _event) -> None:
         p = QPainter(self)
         p.fillRect(self.rect(), self._base_colour())
@@ -328,9 +349,8 @@ class ConfusionMatrixView(_Painted):
             return
         k = self.counts.shape[0]
         fm = p.fontMetrics()
-        label_w = min(max(fm.horizontalAdvance(n) for n in self.class_names) + 8, self.width() * 0.3)
+        columns, rows, label_w, size = self.labels_and_sizes(fm)
         top = fm.height() * 2 + 4
-        size = max(8.0, min((self.width() - label_w - 4) / k, (self.height() - top - fm.height() - 4) / k))
         x0, y0 = label_w, top
         self._geom = (x0, y0, size, k)
         row_tot = np.maximum(self.counts.sum(axis=1, keepdims=True), 1)
@@ -341,11 +361,11 @@ class ConfusionMatrixView(_Painted):
         p.drawText(QRectF(x0, 0, size * k, fm.height()), Qt.AlignCenter, "predicted")
         for j in range(k):
             p.drawText(QRectF(x0 + j * size, fm.height() + 2, size, fm.height()), Qt.AlignCenter,
-                       fm.elidedText(self.class_names[j], Qt.ElideRight, int(size)))
+                       fm.elidedText(columns[j], Qt.ElideRight, int(size)))
         for i in range(k):
             p.setPen(self._text_colour())
             p.drawText(QRectF(0, y0 + i * size, label_w - 4, size), Qt.AlignRight | Qt.AlignVCenter,
-                       fm.elidedText(self.class_names[i], Qt.ElideRight, int(label_w - 4)))
+                       fm.elidedText(rows[i], Qt.ElideLeft, int(label_w - 4)))
             for j in range(k):
                 f = float(frac[i, j])
                 base = np.array(RIGHT.getRgb()[:3] if i == j else WRONG.getRgb()[:3], float)

@@ -236,3 +236,26 @@ def test_the_page_count_follows_the_grid_page_size(qtbot, tiny):
     panel.grid.per_page = 3
     panel.grid.page_size_changed.emit()
     assert panel.page_label.text() == "page 1/2 · 4 images"
+
+
+def test_a_narrow_confusion_matrix_numbers_its_classes_instead_of_eliding_them(qtbot):
+    from engine.images import FASHION_CLASSES
+    from explorer.views.image_views import ConfusionMatrixView
+    view = ConfusionMatrixView()
+    qtbot.addWidget(view)
+    view.class_names = FASHION_CLASSES
+    view.counts = np.eye(10, dtype=np.int64)
+    fm = view.fontMetrics()
+    view.resize(360, 240)                                    # cells too small for "T-shirt/top"
+    columns, rows, label_w, size = view.labels_and_sizes(fm)
+    assert columns == [str(i) for i in range(10)]
+    assert rows[0] == "T-shirt/top 0" and rows[9] == "Ankle boot 9"
+    assert label_w >= fm.horizontalAdvance("Ankle boot 9") + 8 and 10 * size + label_w <= view.width()
+    view.resize(1400, 1100)                                  # room for every name over its column
+    columns, rows, _, size = view.labels_and_sizes(fm)
+    assert columns == rows == list(FASHION_CLASSES)
+    assert all(fm.horizontalAdvance(n) <= size for n in columns)
+    view.class_names = tuple("0123456789")                   # digits' names always fit
+    view.resize(200, 200)
+    assert view.labels_and_sizes(fm)[0] == list("0123456789")
+    view.grab()                                              # and it paints
