@@ -10,10 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QFontMetrics, QImage, QPainter, QPen
 from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QPushButton, QSizePolicy,
-                               QSplitter, QTabWidget, QVBoxLayout, QWidget)
+                               QSplitter, QTabWidget, QToolTip, QVBoxLayout, QWidget)
 
 from ..theme import NEGATIVE, POSITIVE
 
@@ -230,14 +230,34 @@ class TestImageGrid(_Painted):
 
     def fitted_caption(self, i: int, width: float, metrics) -> str:
         """The longest caption that fits the cell: the guess, its confidence and the true class; then
-        without the true class; then the confidence alone, then without its % sign (select an image
-        for the rest)."""
+        without the true class; then with the guess shortened ("Sand… 57%"); then the confidence
+        alone, then without its % sign (hover or select an image for the rest)."""
         r = self.results
         pred, conf = int(r.predicted[i]), r.confidence[i]
-        for text in (self.caption(i), f"{r.class_names[pred]} {conf:.0%}", f"{conf:.0%}", f"{conf * 100:.0f}"):
+        name, percent = r.class_names[pred], f"{conf:.0%}"
+        shortened = metrics.elidedText(name, Qt.ElideRight, int(width - 2 - metrics.horizontalAdvance(" " + percent)))
+        candidates = [self.caption(i), f"{name} {percent}"]
+        if len(shortened) >= 3 and shortened != name:         # at least two letters and the "…"
+            candidates.append(f"{shortened} {percent}")
+        for text in (*candidates, percent, f"{conf * 100:.0f}"):
             if metrics.horizontalAdvance(text) <= width - 2:
                 return text
         return ""          # not even that: the red frame still marks a wrong guess
+
+    def describe(self, i: int) -> str:
+        """One test image's answer in full, for its tooltip."""
+        r = self.results
+        pred, true = int(r.predicted[i]), int(r.labels[i])
+        verdict = "correct" if pred == true else f"wrong: it is {r.class_names[true]}"
+        return f"test image {i}: the network says {r.class_names[pred]} ({r.confidence[i]:.0%}), {verdict}"
+
+    def event(self, event) -> bool:
+        if event.type() == QEvent.ToolTip and self.results is not None:
+            i = self.index_at(event.pos())
+            if i is not None:
+                QToolTip.showText(event.globalPos(), self.describe(i), self)
+                return True
+        return super().event(event)
 
     def caption_font(self, cell_width: float, caption_height: float) -> QFont:
         """The captions' font: 80% of their line's height, smaller (down to 7 px) in a narrow panel

@@ -159,9 +159,33 @@ def test_captions_shorten_to_fit_narrow_cells(qtbot, tiny):
     metrics = QFontMetrics(grid.font())
     assert grid.fitted_caption(3, 1000, metrics) == "right 100% → left"           # room for everything
     assert grid.fitted_caption(3, metrics.horizontalAdvance("right 100%") + 4, metrics) == "right 100%"
+    shortened = metrics.elidedText("right", Qt.ElideRight, metrics.horizontalAdvance("ri…") + 1)
+    assert shortened == "ri…"
+    assert grid.fitted_caption(3, metrics.horizontalAdvance("ri… 100%") + 3, metrics) == "ri… 100%"  # the guess cut
     assert grid.fitted_caption(3, metrics.horizontalAdvance("100%") + 2, metrics) == "100%"   # the confidence
     assert grid.fitted_caption(3, metrics.horizontalAdvance("100") + 2, metrics) == "100"     # without its %
     assert grid.fitted_caption(3, 6, metrics) == ""             # nothing rather than text over the next cell
+
+
+def test_hovering_a_test_image_tells_its_answer_in_full(qtbot, tiny):
+    net, data = tiny
+    panel = ImageViewsPanel()
+    qtbot.addWidget(panel)
+    panel.set_results(compute_results(net, data, step=3))
+    grid = panel.grid
+    assert grid.describe(0) == "test image 0: the network says left (100%), correct"
+    assert grid.describe(3) == "test image 3: the network says right (100%), wrong: it is left"
+    panel.resize(600, 400)
+    panel.show()
+    qtbot.waitExposed(panel)
+    grid.grab()                                               # painted: its cells are where they are drawn
+    from PySide6.QtCore import QEvent, QPoint
+    from PySide6.QtGui import QHelpEvent
+    from PySide6.QtWidgets import QApplication, QToolTip
+    rect = next(rect for rect, item in grid._cells if item == 3)
+    pos = QPoint(int(rect.center().x()), int(rect.center().y()))
+    QApplication.sendEvent(grid, QHelpEvent(QEvent.ToolTip, pos, grid.mapToGlobal(pos)))
+    assert QToolTip.text() == grid.describe(3)
 
 
 def test_a_narrow_grid_writes_its_captions_smaller_and_a_short_panel_its_class_rows(qtbot):
