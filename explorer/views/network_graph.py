@@ -740,7 +740,7 @@ class NetworkGraphView(QWidget):
                 im.setRect(QRectF(*self._node_rects[column][slot]))
 
     def _show_mean_activations(self, snap: Snapshot) -> None:
-        """Without an input plane (images, a table of more columns than the plot): each node in one
+        """Without an input plane (images, a table imported without two plot columns): each node in one
         colour, its mean activation over the last step's batch, on one scale per layer so that a
         layer's neurons compare; the middle colour before the first step."""
         means = snap.mean_activations
@@ -950,7 +950,7 @@ class NetworkGraphView(QWidget):
             self.edit(kind, l, j, k)
         else:
             self.neuron_clicked.emit(l, j)
-            if self._snap is not None and self._snap.has_plane:    # a neuron is enlarged over the plane
+            if self._snap.has_plane:                   # a neuron is enlarged over the input plane
                 self.enlarge(l, j)
 
     def select(self, kind: str, l: int, j: int, k: int = 0) -> None:
