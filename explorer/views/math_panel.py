@@ -18,7 +18,7 @@ from PySide6.QtCore import QTimer, Signal
 from PySide6.QtGui import QFont, QFontDatabase, QFontMetricsF
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTextBrowser, QVBoxLayout, QWidget
 
-from ..numbers import num
+from ..numbers import num, nums_apart
 from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme
 from .number_box import WholeNumberBox
 
@@ -574,14 +574,15 @@ class MathPanel(QWidget):
         reg = _regularisation_symbols(h)
         for rate, lam, _grad, _cost in reg:
             settings.append(f"{lam} = {num(h[rate])}")
-        before = [f"{w} = {num(u.w, 6)}"] + [f"{STATE_SYMBOLS[n]} = {num(val, 6)}" for n, val in u.state.items()]
+        w_before, w_after = nums_apart(u.w, u.new_w, 6)     # digits enough to see a small step
+        before = [f"{w} = {w_before}"] + [f"{STATE_SYMBOLS[n]} = {num(val, 6)}" for n, val in u.state.items()]
         lines = [f"<b>Before:</b> {', '.join(before)}", f"<b>Settings:</b> {', '.join(settings)}"]
 
         for equation, numbers in _update_steps(u, w, reg):
             # a long step puts its numbers under its equation, so a narrow panel does not break them
             short = len(html_to_text(equation + numbers)) <= ONE_LINE
             lines.append(f"{equation} = {numbers}" if short else f"{equation}<br>&nbsp;&nbsp;&nbsp;= {numbers}")
-        after = [f"{w} = {num(u.new_w, 6)}"] + [f"{STATE_SYMBOLS[n]} = {num(val, 6)}"
+        after = [f"{w} = {w_after}"] + [f"{STATE_SYMBOLS[n]} = {num(val, 6)}"
                                                  for n, val in u.new_state.items()]
         lines.append(f"<b>After:</b> {', '.join(after)}  (change {num(u.change, 4)})")
         if u.state:
@@ -597,16 +598,18 @@ def _update_steps(u, w: str, reg) -> list[tuple[str, str]]:
     h = u.hyper
     x = u.terms
 
+    W, new_W = nums_apart(u.w, u.new_w, 6)          # digits enough to see a small step
+    updated = f" = <b>{new_W}</b>"
+
     def result(value):
         return f" = <b>{num(value, 6)}</b>"
 
     d = f"∂J/∂{w}"
     g = operand(x["g"], 6)
-    W = num(u.w, 6)
     lr = num(u.lr)
     step = f"{w} ← {w} − α·"
     if u.optimizer == "sgd" and not reg:
-        return [(f"{step}{d}", f"{W} − {lr}·{operand(u.grad, 6)}" + result(u.new_w))]
+        return [(f"{step}{d}", f"{W} − {lr}·{operand(u.grad, 6)}" + updated)]
     steps = []
     if w == "w" and reg:
         steps.append((f"g = {d} + " + " + ".join(grad for _, _, grad, _ in reg),
@@ -620,15 +623,15 @@ def _update_steps(u, w: str, reg) -> list[tuple[str, str]]:
         steps.append(("v ← μ·v + g", f"{mu}·{operand(u.state['velocity'], 6)} + {g}" + result(x["velocity"])))
         if h["nesterov"]:
             steps.append(("g + μ·v", f"{num(x['g'], 6)} + {mu}·{v}" + result(x["direction"])))
-            steps.append((f"{step}(g + μ·v)", f"{W} − {lr}·{operand(x['direction'], 6)}" + result(u.new_w)))
+            steps.append((f"{step}(g + μ·v)", f"{W} − {lr}·{operand(x['direction'], 6)}" + updated))
         else:
-            steps.append((f"{step}v", f"{W} − {lr}·{v}" + result(u.new_w)))
+            steps.append((f"{step}v", f"{W} − {lr}·{v}" + updated))
     elif u.optimizer == "rmsprop":
         rho = h["rho"]
         steps.append(("s ← ρ·s + (1 − ρ)·g²", f"{num(rho)}·{operand(u.state['mean_square'], 6)} + "
                                               f"{num(1 - rho)}·{g}²" + result(x["mean_square"])))
         steps.append(("√s + ε", f"√{num(x['mean_square'], 6)} + {num(h['eps'])}" + result(x["root"])))
-        steps.append((f"{step}g / (√s + ε)", f"{W} − {lr}·{g} / {num(x['root'], 6)}" + result(u.new_w)))
+        steps.append((f"{step}g / (√s + ε)", f"{W} − {lr}·{g} / {num(x['root'], 6)}" + updated))
     elif u.optimizer == "adam":
         b1, b2 = h["beta1"], h["beta2"]
         m, v = num(x["first_moment"], 6), num(x["second_moment"], 6)
@@ -642,9 +645,9 @@ def _update_steps(u, w: str, reg) -> list[tuple[str, str]]:
                       + result(x["v_hat"])))
         steps.append(("√v̂ + ε", f"√{num(x['v_hat'], 6)} + {num(h['eps'])}" + result(x["root"])))
         steps.append((f"{step}m̂ / (√v̂ + ε)", f"{W} − {lr}·{operand(x['m_hat'], 6)} / {num(x['root'], 6)}"
-                      + result(u.new_w)))
+                      + updated))
     else:
-        steps.append((f"{step}g", f"{W} − {lr}·{g}" + result(u.new_w)))
+        steps.append((f"{step}g", f"{W} − {lr}·{g}" + updated))
     return steps
 
 

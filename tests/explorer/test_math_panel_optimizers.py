@@ -281,3 +281,18 @@ def test_the_sample_box_in_the_window_reaches_the_worker(window, qtbot):
     qtbot.keyClicks(box, "99")
     qtbot.keyClick(box, Qt.Key_Return)
     assert "Sample 99 refused" in window.last_message
+
+
+def test_a_step_too_small_for_six_digits_still_shows_the_weight_change(qtbot):
+    from explorer.numbers import nums_apart
+    w = _worker("sgd")
+    w.trainer.lr = 1e-5                                  # a change around 1e-7: below six digits of w
+    ins = Inspector()
+    ins.handle(w, "select", "weight", 1, 0, 1)
+    u = ins.latest().update
+    assert u.new_w != u.w and num(u.new_w, 6) == num(u.w, 6)
+    before, after = nums_apart(u.w, u.new_w, 6)
+    assert before != after
+    text = _panel(qtbot, ins.latest()).text()
+    assert f"= {before} − 1e−5·{operand(u.grad, 6)} = {after}" in text     # under its equation when long
+    assert f"Before: w = {before}" in text and f"After: w = {after}" in text
