@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (QComboBox, QFrame, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSizePolicy,
-                               QWidget)
+                               QToolButton, QWidget)
 
 from ..theme import LIGHT, Theme
 from .math_panel import short_phase
@@ -65,13 +65,16 @@ class PhaseBar(QWidget):
         # new chips are laid out after set_view returns: scroll to the current one once they are
         self.chip_scroll.horizontalScrollBar().rangeChanged.connect(
             lambda *_: QTimer.singleShot(0, self._scroll_to_target))
-        # "…" on a side where chips are scrolled out of sight
-        self.more_before, self.more_after = QLabel("…"), QLabel("…")
-        for more in (self.more_before, self.more_after):
-            more.setToolTip("More phases: they scroll into view as the walk reaches them, or with the mouse wheel")
+        # on a side where chips are scrolled out of sight, how many ("‹ 6", "9 ›"); a click scrolls there
+        self.more_before, self.more_after = QToolButton(), QToolButton()
+        for more, direction in ((self.more_before, -1), (self.more_after, 1)):
+            more.setAutoRaise(True)
+            more.setToolTip("More phases out of sight: click to scroll to them; they also scroll into view as "
+                            "the walk reaches them, or with the mouse wheel")
             more.setVisible(False)
+            more.clicked.connect(lambda _=False, d=direction: self._scroll_page(d))
         bar = self.chip_scroll.horizontalScrollBar()
-        bar.rangeChanged.connect(lambda *_: self._show_more())
+        bar.rangeChanged.connect(lambda *_: QTimer.singleShot(0, self._show_more))   # once the chips are placed
         bar.valueChanged.connect(lambda *_: self._show_more())
         lay.addWidget(self.more_before)
         lay.addWidget(self.chip_scroll, 1)
@@ -133,10 +136,24 @@ class PhaseBar(QWidget):
             self.chip_box.addWidget(chip)
             self.chips.append(chip)
 
+    def hidden_chips(self) -> tuple[int, int]:
+        """How many chips are wholly or partly out of sight on the left and on the right."""
+        left = self.chip_scroll.horizontalScrollBar().value()
+        right = left + self.chip_scroll.viewport().width()
+        return (sum(chip.x() < left for chip in self.chips),
+                sum(chip.x() + chip.width() > right for chip in self.chips))
+
     def _show_more(self) -> None:
         bar = self.chip_scroll.horizontalScrollBar()
-        self.more_before.setVisible(bar.value() > bar.minimum())
-        self.more_after.setVisible(bar.value() < bar.maximum())
+        before, after = self.hidden_chips()
+        self.more_before.setText(f"‹ {before}")
+        self.more_after.setText(f"{after} ›")
+        self.more_before.setVisible(bar.value() > bar.minimum() and before > 0)
+        self.more_after.setVisible(bar.value() < bar.maximum() and after > 0)
+
+    def _scroll_page(self, direction: int) -> None:
+        bar = self.chip_scroll.horizontalScrollBar()
+        bar.setValue(bar.value() + direction * bar.pageStep())
 
     def _scroll_to_target(self) -> None:
         if self._scroll_target in self.chips:

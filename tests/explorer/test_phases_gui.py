@@ -128,6 +128,12 @@ def test_the_phase_chips_of_a_deep_network_scroll_to_the_current_phase(qtbot):
     assert bar.chip_scroll.horizontalScrollBar().value() > 0
     # "…" marks the side where chips are out of sight
     qtbot.waitUntil(lambda: bar.more_before.isVisible() and not bar.more_after.isVisible())
+    left = bar.chip_scroll.horizontalScrollBar().value()
+    out_of_sight = sum(chip.x() < left for chip in bar.chips)       # they say how many are out of sight
+    assert 0 < out_of_sight < len(plan) and bar.more_before.text() == f"‹ {out_of_sight}"
+    bar.more_before.click()                                         # and a click scrolls to them
+    assert bar.chip_scroll.horizontalScrollBar().value() < left
+    qtbot.waitUntil(lambda: bar.more_after.isVisible() and bar.more_after.text().endswith(" ›"))
     show(0)
     assert bar.chip_scroll.horizontalScrollBar().value() == 0
     qtbot.waitUntil(lambda: bar.more_after.isVisible() and not bar.more_before.isVisible())
