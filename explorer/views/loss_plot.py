@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter, QPen, QPixmap
+from PySide6.QtGui import QFontMetrics, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from ..snapshot import Snapshot
@@ -29,6 +29,9 @@ def _line_swatch(pen, width: int = 24, height: int = 12) -> QPixmap:
     painter.drawLine(1, height // 2, width - 1, height // 2)
     painter.end()
     return pixmap
+
+
+MARKER_LABEL_AT = 0.06       # an edit marker's label starts this far up its line (a fraction of the height)
 
 
 class LossPlotView(QWidget):
@@ -60,6 +63,7 @@ class LossPlotView(QWidget):
         self.plot.setToolTip("Training loss (solid) and test loss (dashed); vertical lines mark edits")
         train_pen = pg.mkPen(TRAIN_COLOUR, width=1)
         test_pen = pg.mkPen(TEST_COLOUR, width=1, style=Qt.DashLine)
+        self.plot.getViewBox().sigResized.connect(lambda *_: self._fit_marker_labels())
         self.train_curve = self.plot.plot([], [], pen=train_pen)
         self.test_curve = self.plot.plot([], [], pen=test_pen)
         lay.addWidget(self.plot, 1)
@@ -81,6 +85,18 @@ class LossPlotView(QWidget):
         self._pinned_x = self._pinned_y = False      # axes set by _fit_short_history
         self.frames = 0
         self.apply_theme(theme)
+
+    def _fit_marker_labels(self) -> None:
+        """Each edit marker's label, shortened with "…" to the height above where it starts, so that
+        a short plot does not cut it off at the top (its tooltip says it in full)."""
+        room = int(self.plot.getViewBox().height() * (1 - MARKER_LABEL_AT)) - 8
+        metrics = QFontMetrics(self.font())
+        for line, marker in zip(self._marker_items, self._markers):
+            text = metrics.elidedText(marker.text, Qt.ElideRight, max(room, 0))
+            line.label.setFormat(text.replace("{", "{{").replace("}", "}}"))     # a format string
+
+    def marker_labels(self) -> list[str]:
+        return [line.label.toPlainText() for line in self._marker_items]
 
     def apply_theme(self, theme: Theme) -> None:
         self.theme = theme
@@ -150,11 +166,12 @@ class LossPlotView(QWidget):
             for m in snap.markers:
                 line = pg.InfiniteLine(pos=m.step, angle=90, movable=False,
                                        pen=pg.mkPen(self.theme.muted, width=1, style=pg.QtCore.Qt.DashLine),
-                                       label=m.text, labelOpts={"position": 0.75, "color": self.theme.muted,
-                                                                "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)]})
+                                       label="", labelOpts={"position": MARKER_LABEL_AT, "color": self.theme.muted,
+                                                            "rotateAxis": (1, 0), "anchors": [(0, 0), (0, 0)]})
                 line.setToolTip(f"step {m.step:,}: {m.text}")
                 self.plot.addItem(line)
                 self._marker_items.append(line)
+            self._fit_marker_labels()
         parts = [f"Train loss <b>{fmt(snap.train_loss)}</b>", f"Test loss <b>{fmt(snap.test_loss)}</b>"]
         if snap.train_accuracy is not None:
             parts.append(f"Train acc <b>{100 * snap.train_accuracy:.1f}%</b>")

@@ -1,6 +1,7 @@
 """The loss panel says when its numbers come from a sample of a big data set, and a step on big data
 is drawn before its losses are measured; the key to its curves stays clear of them."""
 from dataclasses import replace
+from types import SimpleNamespace
 
 import pytest
 
@@ -152,3 +153,32 @@ def test_the_loss_key_sits_under_the_plot_not_over_the_curves(window):
         label = view.legend[name]
         assert label.text() == name and label.isVisible()
         assert label.mapTo(view, label.rect().topLeft()).y() > plot_bottom
+
+
+def test_edit_marker_labels_fit_the_plot_height(qtbot):
+    import numpy as np
+    from PySide6.QtGui import QFontMetrics
+
+    from explorer.snapshot import EditMarker
+    from explorer.views.loss_plot import LossPlotView
+    view = LossPlotView()
+    qtbot.addWidget(view)
+    view.resize(400, 600)
+    view.show()
+    qtbot.waitExposed(view)
+    long_text = "inputs x1, x2, x1², x2², x1·x2, sin x1, sin x2"
+    markers = (EditMarker(30, "loss mse"), EditMarker(60, long_text))
+    snap = SimpleNamespace(serial=1, playing=False, markers=markers, history_steps=np.arange(0.0, 100.0, 10.0),
+                           history_train=np.linspace(1, 0.1, 10), history_test=np.linspace(1.1, 0.2, 10),
+                           train_loss=0.1, test_loss=0.2, train_accuracy=None, test_accuracy=None, eval_samples=0,
+                           m_train=0, m_test=0)
+    view.update_snapshot(snap)
+    assert view.marker_labels() == ["loss mse", long_text]           # tall: in full
+    view.resize(400, 180)
+    qtbot.waitUntil(lambda: view.plot.getViewBox().height() < 120)
+    qtbot.waitUntil(lambda: view.marker_labels()[1] != long_text)
+    short = view.marker_labels()[1]
+    assert short.endswith("…") and long_text.startswith(short[:-1])   # short: cut with "…"
+    room = view.plot.getViewBox().height()
+    assert QFontMetrics(view.font()).horizontalAdvance(short) <= room
+    assert view._marker_items[1].toolTip() == f"step 60: {long_text}"  # the tooltip keeps it whole
