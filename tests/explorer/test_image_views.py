@@ -28,6 +28,15 @@ def tiny():
     return net, data
 
 
+def panel_of(qtbot, tiny) -> ImageViewsPanel:
+    """An image panel showing the tiny network's answers, measured at step 3."""
+    net, data = tiny
+    panel = ImageViewsPanel()
+    qtbot.addWidget(panel)
+    panel.set_results(compute_results(net, data, step=3))
+    return panel
+
+
 def test_results_come_from_the_network(tiny):
     net, data = tiny
     r = compute_results(net, data, step=7)
@@ -41,10 +50,7 @@ def test_results_come_from_the_network(tiny):
 
 
 def test_grid_captions_show_the_guess_and_mark_the_wrong_one(qtbot, tiny):
-    net, data = tiny
-    panel = ImageViewsPanel()
-    qtbot.addWidget(panel)
-    panel.set_results(compute_results(net, data, step=3))
+    panel = panel_of(qtbot, tiny)
     grid = panel.grid
     assert grid.caption(0) == "left 100%"
     assert grid.caption(1) == "right 100%"
@@ -78,9 +84,7 @@ def test_grid_draws_images_upright_and_clicking_selects(qtbot, tiny):
 
 def test_selected_image_shows_its_class_probabilities(qtbot, tiny):
     net, data = tiny
-    panel = ImageViewsPanel()
-    qtbot.addWidget(panel)
-    panel.set_results(compute_results(net, data))
+    panel = panel_of(qtbot, tiny)
     panel.select_image(1)
     probs = panel.probabilities
     assert probs.predicted == 1 and probs.true_class == 1
@@ -91,10 +95,7 @@ def test_selected_image_shows_its_class_probabilities(qtbot, tiny):
 
 
 def test_confusion_cell_lists_its_images(qtbot, tiny):
-    net, data = tiny
-    panel = ImageViewsPanel()
-    qtbot.addWidget(panel)
-    panel.set_results(compute_results(net, data))
+    panel = panel_of(qtbot, tiny)
     panel.confusion.cell_selected.emit(0, 1)               # true left, guessed right
     np.testing.assert_array_equal(panel.grid.visible(), [3])
     assert "the grid shows: true left, guessed right" in panel.summary.text()
@@ -103,18 +104,13 @@ def test_confusion_cell_lists_its_images(qtbot, tiny):
 
 def test_weight_images_are_the_first_layer_rows(qtbot, tiny):
     net, data = tiny
-    panel = ImageViewsPanel()
-    qtbot.addWidget(panel)
-    panel.set_results(compute_results(net, data))
+    panel = panel_of(qtbot, tiny)
     np.testing.assert_array_equal(panel.weights.weights, net.weights[0])
     np.testing.assert_array_equal(panel.weights.shown_neurons(), [0, 1])
 
 
 def test_the_bar_shows_the_controls_of_the_tab_in_front(qtbot, tiny):
-    net, data = tiny
-    panel = ImageViewsPanel()
-    qtbot.addWidget(panel)
-    panel.set_results(compute_results(net, data))
+    panel = panel_of(qtbot, tiny)
     panel.show()
     paging = (panel.show_combo, panel.prev_button, panel.page_label, panel.next_button)
     assert all(w.isVisible() for w in paging) and not panel.strongest.isVisible()
@@ -151,10 +147,7 @@ def test_mismatched_results_are_refused():
 
 def test_captions_shorten_to_fit_narrow_cells(qtbot, tiny):
     from PySide6.QtGui import QFontMetrics
-    net, data = tiny
-    panel = ImageViewsPanel()
-    qtbot.addWidget(panel)
-    panel.set_results(compute_results(net, data, step=3))
+    panel = panel_of(qtbot, tiny)
     grid = panel.grid
     metrics = QFontMetrics(grid.font())
     assert grid.fitted_caption(3, 1000, metrics) == "right 100% → left"           # room for everything
@@ -168,10 +161,7 @@ def test_captions_shorten_to_fit_narrow_cells(qtbot, tiny):
 
 
 def test_hovering_a_test_image_tells_its_answer_in_full(qtbot, tiny):
-    net, data = tiny
-    panel = ImageViewsPanel()
-    qtbot.addWidget(panel)
-    panel.set_results(compute_results(net, data, step=3))
+    panel = panel_of(qtbot, tiny)
     grid = panel.grid
     assert grid.describe(0) == "test image 0: the network says left (100%), correct"
     assert grid.describe(3) == "test image 3: the network says right (100%), wrong: it is left"
@@ -252,10 +242,7 @@ def test_a_narrow_grid_pages_through_fewer_larger_images(qtbot, tiny):
 
 
 def test_the_page_count_follows_the_grid_page_size(qtbot, tiny):
-    net, data = tiny
-    panel = ImageViewsPanel()
-    qtbot.addWidget(panel)
-    panel.set_results(compute_results(net, data))
+    panel = panel_of(qtbot, tiny)
     assert panel.page_label.text() == "page 1/1 · 4 images"
     panel.grid.per_page = 3
     panel.grid.page_size_changed.emit()
