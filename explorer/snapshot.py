@@ -59,7 +59,7 @@ class Snapshot:
     grad_weights: tuple = ()          # dW[l]
     grad_biases: tuple = ()           # db[l]
     mean_dz: tuple = ()               # mean over the batch of dZ[l], (n_l,)
-    mean_activations: tuple = ()      # mean over the batch of A[l], inputs first: (d,), (n1,), ..., (nL,)
+    mean_activations: tuple = ()      # without an input plane: mean over the batch of A[l], inputs first
     weight_changes: tuple = ()        # new - old of the last update
     bias_changes: tuple = ()
     batch_loss: float | None = None

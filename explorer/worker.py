@@ -1094,7 +1094,8 @@ class TrainingWorker(QObject):
             grads_w = frozen_list(res.grads.dW)
             grads_b = frozen_list(res.grads.db)
             mean_dz = tuple(frozen(np.asarray(dz).mean(axis=1)) for dz in res.grads.dZ)
-            mean_a = tuple(frozen(np.asarray(a).mean(axis=1)) for a in res.trace.A)
+            if plane is None:           # the graph draws these only where it has no heatmaps
+                mean_a = tuple(frozen(np.asarray(a).mean(axis=1)) for a in res.trace.A)
             dw = frozen_list(res.weight_changes)
             db = frozen_list(res.bias_changes)
             batch_loss = float(res.loss)

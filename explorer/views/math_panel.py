@@ -578,7 +578,7 @@ class MathPanel(QWidget):
         before = [f"{w} = {w_before}"] + [f"{STATE_SYMBOLS[n]} = {num(val, 6)}" for n, val in u.state.items()]
         lines = [f"<b>Before:</b> {', '.join(before)}", f"<b>Settings:</b> {', '.join(settings)}"]
 
-        for equation, numbers in _update_steps(u, w, reg):
+        for equation, numbers in _update_steps(u, w, reg, w_before, w_after):
             # a long step puts its numbers under its equation, so a narrow panel does not break them
             short = len(html_to_text(equation + numbers)) <= ONE_LINE
             lines.append(f"{equation} = {numbers}" if short else f"{equation}<br>&nbsp;&nbsp;&nbsp;= {numbers}")
@@ -591,14 +591,14 @@ class MathPanel(QWidget):
         return "".join(out) + "<p>" + with_hats("<br>".join(lines)) + "</p>"
 
 
-def _update_steps(u, w: str, reg) -> list[tuple[str, str]]:
+def _update_steps(u, w: str, reg, W: str, new_W: str) -> list[tuple[str, str]]:
     """The update of one parameter, equation by equation, with the numbers of UpdatePreview u:
     the gradient g with its regularisation parts, the optimizer's state, the new value. Each step
-    is (the equation in symbols, the same with the numbers, ending in its result)."""
+    is (the equation in symbols, the same with the numbers, ending in its result). W and new_W are
+    the parameter before and after, written as the panel writes them."""
     h = u.hyper
     x = u.terms
 
-    W, new_W = nums_apart(u.w, u.new_w, 6)          # digits enough to see a small step
     updated = f" = <b>{new_W}</b>"
 
     def result(value):

@@ -876,11 +876,11 @@ class NetworkGraphView(QWidget):
             parts.append(f"value {fmt(snap.biases[l][j, 0])}")
             parts += self._gradient_parts(snap, kind, l, j, k)
         else:
-            name = self._input_name(snap, j)
-            if l == 0 and snap.has_plane:
-                return f"<b>input {j + 1}: {name}</b>, shown over the input plane"
             if l == 0:
-                parts.append(f"<b>input {j + 1}: {name}</b>")
+                name = f"<b>input {j + 1}: {self._input_name(snap, j)}</b>"
+                if snap.has_plane:
+                    return f"{name}, shown over the input plane"
+                parts.append(name)
             else:
                 parts.append(f"<b>neuron {j + 1} of layer {l}</b> ({snap.activations[l - 1]})")
             if not snap.has_plane and l < len(snap.mean_activations) and j < len(snap.mean_activations[l]):
