@@ -34,6 +34,17 @@ def epoch_goal(epoch: int, every: int) -> int | None:
 
 
 @dataclass(frozen=True)
+class Curve:
+    """The network as a function of its one input: the output at evenly spaced input values, and
+    the data's inputs, for a plot of ŷ over x (a table of one input column has no plane to draw)."""
+    input_name: str
+    xs: np.ndarray                    # (r,)
+    output: np.ndarray                # (n_out, r)
+    inputs_train: np.ndarray          # (m_train,)
+    inputs_test: np.ndarray | None    # (m_test,)
+
+
+@dataclass(frozen=True)
 class EditMarker:
     step: int
     text: str
@@ -90,6 +101,7 @@ class Snapshot:
     grid_output: np.ndarray | None = None       # (n_out, r, r)
     grid_activations: tuple = ()                # per layer 1..L, (n_l, r, r)
     input_images: np.ndarray | None = None      # (d, r, r): each input feature over the plane
+    curve: Curve | None = None                  # one input and no plane: the output over that input
 
     # the data (only changes when data_version does)
     data_version: int = 0

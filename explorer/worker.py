@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from engine.inspect import param_symbol
 
 from .numbers import num
-from .snapshot import EditMarker, Snapshot, epoch_goal, frozen, frozen_list
+from .snapshot import Curve, EditMarker, Snapshot, epoch_goal, frozen, frozen_list
 from .state import AppState
 
 CHUNK_SECONDS = 0.015          # target duration of one training chunk while playing
@@ -43,6 +43,7 @@ BIG_EVAL_WORK = 2e7            # "big": parameters × samples above this
 # Big data, paused: a step's losses are measured this long after the step is handed over (or
 # never, when a command comes first), so the window draws the step with both cores to itself.
 LOSSES_AFTER_DRAW = 0.03
+CURVE_POINTS = 200             # input values at which a one-input table's output curve is drawn
 MAX_HISTORY = 4000             # loss-curve points kept before halving the resolution
 # dtypes whose kernels this process has compiled or loaded from the cache
 _KERNELS_READY: set[str] = set()
@@ -110,6 +111,7 @@ class TrainingWorker(QObject):
         self._image_results_at = 0.0
         self._eval = None                  # (step, data_version, arch_version, time, evaluation)
         self._means = None                 # (data_version, training means of the inputs)
+        self._curve_inputs = None          # (data_version, xs, training inputs, test inputs) of a one-input table
         # a second network trained beside the main one, on the same data, step for step (a lesson's
         # comparison): (AppState, title), its Trainer, the main step it started at, and why it stopped
         self._compare = None
@@ -1055,6 +1057,22 @@ class TrainingWorker(QObject):
                 f"{len(others)} input{'s' if len(others) != 1 else ''} held at their training means ({held}{more})")
         return (extent, xs, ys, layers[-1], layers, inputs, note)
 
+    def _curve(self, net, data):
+        """The output over the one input of a table of one input column (which has no plane), or None."""
+        if data.image_shape is not None or data.points_train is not None or len(data.features) != 1:
+            return None
+        if self._curve_inputs is None or self._curve_inputs[0] != self._data_version:
+            train = np.asarray(data.X_train[0], dtype=np.float64)
+            test = None if data.X_test is None or not data.X_test.shape[1] else np.asarray(data.X_test[0], np.float64)
+            every = train if test is None else np.concatenate([train, test])
+            lo, hi = float(every.min()), float(every.max())
+            pad = 0.05 * (hi - lo) if hi > lo else 1.0
+            xs = np.linspace(lo - pad, hi + pad, CURVE_POINTS)
+            self._curve_inputs = (self._data_version, frozen(xs), frozen(train), frozen(test))
+        _version, xs, train, test = self._curve_inputs
+        output = net.forward(np.ascontiguousarray(xs[None, :], dtype=net.dtype)).A[-1]
+        return Curve(str(data.features[0]), xs, frozen(np.asarray(output, np.float64)), train, test)
+
     def _results_for_images(self, force: bool):
         """compute_results on a page of test images, at most every IMAGE_RESULTS_INTERVAL s while playing."""
         data = self.data
@@ -1126,7 +1144,7 @@ class TrainingWorker(QObject):
             extent=extent, grid_xs=frozen(xs), grid_ys=frozen(ys),
             grid_output=None if g_out is None else frozen(np.asarray(g_out, dtype=np.float32)),
             grid_activations=tuple(frozen(np.asarray(a, dtype=np.float32)) for a in g_acts),
-            input_images=in_images,
+            input_images=in_images, curve=self._curve(net, data) if plane is None else None,
             data_version=self._data_version, arch_version=self._arch_version,
             kind=kind, n_classes=int(getattr(data, "n_classes", 2) or 0),
             points_train=frozen(getattr(data, "points_train", None)),

@@ -1,18 +1,21 @@
 """The decision boundary: the network's output over the input plane, with the data points."""
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from ..snapshot import Snapshot
+from ..snapshot import Curve, Snapshot
 from ..theme import CLASS_COLOURS, LIGHT, Theme, drawable, levels_for, style_plot, within_levels
 from ..numbers import num
 
 pg.setConfigOptions(imageAxisOrder="row-major")
 
 OUTPUT_LEVELS = {"sigmoid": (0.0, 1.0), "tanh": (-1.0, 1.0), "softmax": (0.0, 1.0)}
+RUG_SPACING = 0.05        # several classes on the one-input plot: class c's dots in a row at −(c+1)·this
 
 
 class BoundaryView(QWidget):
@@ -64,10 +67,10 @@ class BoundaryView(QWidget):
         self.function_plot.setMouseEnabled(False, False)
         self.function_plot.hideButtons()
         self.function_plot.showGrid(x=True, y=True, alpha=0.2)
-        self.function_plot.setLabel("left", "y and ŷ")
-        self.function_plot.setToolTip("The network's prediction ŷ for each value of its one input (line); "
-                                      "dots are the data at their targets (white rims: training, dark rims: test)")
+        self.function_plot.setToolTip("The network's output for each value of its one input (lines); "
+                                      "dots are the data (white rims: training, dark rims: test)")
         self.prediction = self.function_plot.plot([], [], pen=pg.mkPen("#0877bd", width=2))
+        self.class_lines = []                 # several classes: one probability line each
         self.function_train = pg.ScatterPlotItem(size=8, pxMode=True, brush=pg.mkBrush("#f59322"))
         self.function_test = pg.ScatterPlotItem(size=8, pxMode=True, brush=pg.mkBrush("#f5c289"))
         self.function_plot.addItem(self.function_train)
@@ -83,6 +86,7 @@ class BoundaryView(QWidget):
         self.discretize.toggled.connect(self._on_option_toggled)
         self.legend = QLabel("")
         self.legend.setWordWrap(True)           # may take two lines in a narrow panel
+        self.legend.setTextFormat(Qt.RichText)
         self.legend.setAlignment(Qt.AlignRight | Qt.AlignVCenter)
         self.legend.setToolTip("Colour scale of the output")
         # a line of its own under the plot: beside the options, a narrow panel left it a word per line
@@ -142,9 +146,6 @@ class BoundaryView(QWidget):
         if snap.image_shape is not None:
             return ("No 2-D input plane for this data: every image is a point in a space of "
                     f"{snap.sizes[0]} pixels. See the Images panel for the network's answers.")
-        if snap.sizes[0] < 2:
-            return ("No 2-D input plane for this data: it has a single input column. Import the CSV again "
-                    "with two or more feature columns to see the network's output over two of them.")
         return ("No 2-D input plane for this data: choose two plot columns when importing the CSV "
                 "to see a slice of the network's output.")
 
@@ -175,41 +176,127 @@ class BoundaryView(QWidget):
             return None
         return {("x1",): 0, ("x2",): 1}.get(tuple(snap.features))
 
-    def _show_function(self, snap: Snapshot, axis: int) -> None:
-        """ŷ against the one input, from the grid the worker evaluated (constant along the other axis)."""
-        if self.function_plot.isHidden():     # its own flag: a closed or tabbed-away panel is not visible either
-            self._data_version = None         # the points go on this plot now
-            self.plot.hide()
-            self.empty.hide()
-            self.note.hide()
-            self.discretize.hide()
-            self.show_test.setVisible(not self.options_hidden)
-            self.function_plot.show()
-        out = snap.grid_output[0]
-        xs, ys = (snap.grid_xs, out[0, :]) if axis == 0 else (snap.grid_ys, out[:, 0])
-        self.prediction.setData(np.asarray(xs), np.asarray(ys))
-        if snap.data_version == self._data_version:
-            return                            # the points and labels are drawn already
-        self._data_version = snap.data_version
-        name = snap.features[0]
-        self.function_plot.setLabel("bottom", name)
-        self.function_train.setData(snap.points_train[axis], snap.labels_train,
-                                    pen=pg.mkPen(self.theme.train_edge, width=1))
-        if snap.points_test is not None and self.show_test.isChecked():
-            self.function_test.setData(snap.points_test[axis], snap.labels_test,
-                                       pen=pg.mkPen(self.theme.test_edge, width=1.2))
+    @classmethod
+    def function_curve(cls, snap: Snapshot) -> Curve | None:
+        """The network as a function of its one input, when it has one: a table of one input column
+        (the worker's curve), or the playground's x1 or x2 alone with a regression target (a plane
+        would put every point at one height; the grid is constant along the other axis)."""
+        if snap.curve is not None:
+            return snap.curve
+        axis = cls.function_input(snap)
+        if axis is None:
+            return None
+        out = snap.grid_output
+        xs, ys = (snap.grid_xs, out[:, 0, :]) if axis == 0 else (snap.grid_ys, out[:, :, 0])
+        test = None if snap.points_test is None else snap.points_test[axis]
+        return Curve(snap.features[0], xs, ys, snap.points_train[axis], test)
+
+    def _show_function_plot(self) -> None:
+        self._data_version = None             # the points go on this plot now
+        self.plot.hide()
+        self.empty.hide()
+        self.note.hide()
+        self.discretize.hide()
+        self.show_test.setVisible(not self.options_hidden)
+        self.function_plot.show()
+
+    def _class_line(self, c: int):
+        """The line of class c's probability, made the first time it is needed."""
+        while len(self.class_lines) <= c:
+            colour = CLASS_COLOURS[len(self.class_lines) % len(CLASS_COLOURS)]
+            self.class_lines.append(self.function_plot.plot([], [], pen=pg.mkPen(colour, width=2)))
+        return self.class_lines[c]
+
+    def _draw_lines(self, snap: Snapshot, curve: Curve) -> None:
+        out = curve.output
+        several = snap.kind == "multiclass" or out.shape[0] > 1
+        if several:
+            self.prediction.setData([], [])
         else:
-            self.function_test.setData([], [])
-        self.legend.setText(f"line: the network's ŷ({name}) · dots: the targets")
+            self.prediction.setData(curve.xs, out[0])
+        shown = out.shape[0] if several else 0
+        for c in range(shown):
+            self._class_line(c).setData(curve.xs, out[c])
+        for line in self.class_lines[shown:]:
+            line.setData([], [])
+
+    def _point_heights(self, snap: Snapshot, labels):
+        """Where the data's points sit on the function plot: regression targets at their value; the
+        two classes at the output's two ends; several classes in a row each under the lines."""
+        if snap.kind == "regression":
+            return np.asarray(labels, dtype=np.float64)
+        labels = np.asarray(labels, dtype=np.int64)
+        if snap.kind == "binary":
+            lo, hi = self._binary_levels(snap)
+            return np.where(labels > 0, hi, lo).astype(np.float64)
+        return -RUG_SPACING * (labels + 1.0)
+
+    @staticmethod
+    def _binary_levels(snap: Snapshot):
+        return OUTPUT_LEVELS.get(snap.activations[-1], (0.0, 1.0))
+
+    def _class_names(self, snap: Snapshot, n: int):
+        names = tuple(snap.class_names or ())
+        return names if len(names) == n else tuple(str(c) for c in range(n))
+
+    def _function_texts(self, snap: Snapshot, name: str):
+        """(left axis label, legend) of the function plot for this kind of data."""
+        name = html.escape(name)           # the legend is rich text (a multiclass legend has colours)
+        if snap.kind == "regression":
+            return "y and ŷ", f"line: the network's ŷ({name}) · dots: the targets"
+        if snap.kind == "binary":
+            lo, hi = self._binary_levels(snap)
+            first, second = (html.escape(label) for label in self._class_names(snap, 2))
+            return "ŷ", (f"line: the network's ŷ({name}) · dots: the data, {first} (orange) at {num(lo, 3)}, "
+                         f"{second} (blue) at {num(hi, 3)}")
+        n = int(snap.n_classes)
+        keys = " ".join(f'<span style="color: {pg.mkColor(CLASS_COLOURS[c % len(CLASS_COLOURS)]).name()}">■</span>'
+                        f" {html.escape(label)}" for c, label in enumerate(self._class_names(snap, n)))
+        return "P(class)", (f"lines: each class's probability over {name} · dots: the data, "
+                            f"a row per class under the lines · {keys}")
+
+    def _draw_function_points(self, snap: Snapshot, curve: Curve) -> None:
+        regression = snap.kind == "regression"
+        parts = [(self.function_train, curve.inputs_train, snap.labels_train, self.theme.train_edge, 1)]
+        test_shown = curve.inputs_test is not None and snap.labels_test is not None and self.show_test.isChecked()
+        parts.append((self.function_test, curve.inputs_test if test_shown else None, snap.labels_test,
+                      self.theme.test_edge, 1.2))
+        for item, inputs, labels, edge, width in parts:
+            if inputs is None or labels is None:
+                item.setData([], [])
+                continue
+            brush = None if regression else self._point_brushes(snap, labels, (0.0, 1.0))
+            item.setData(np.asarray(inputs), self._point_heights(snap, labels), pen=pg.mkPen(edge, width=width),
+                         **({} if brush is None else {"brush": brush}))
+        left, legend = self._function_texts(snap, curve.input_name)
+        self.function_plot.setLabel("bottom", curve.input_name)
+        self.function_plot.setLabel("left", left)
+        self.legend.setText(legend)
         self.legend.setVisible(True)
+        if regression:
+            self.function_plot.enableAutoRange(axis="y")
+        elif snap.kind == "binary":
+            lo, hi = self._binary_levels(snap)
+            self.function_plot.setYRange(lo, hi, padding=0.08)
+        else:
+            self.function_plot.setYRange(-RUG_SPACING * (snap.n_classes + 1), 1.0, padding=0.02)
+
+    def _show_function(self, snap: Snapshot, curve: Curve) -> None:
+        """ŷ against the one input: a line per output, the data as dots."""
+        if self.function_plot.isHidden():     # its own flag: a closed or tabbed-away panel is not visible either
+            self._show_function_plot()
+        self._draw_lines(snap, curve)
+        if snap.data_version != self._data_version:
+            self._data_version = snap.data_version
+            self._draw_function_points(snap, curve)
 
     def update_snapshot(self, snap: Snapshot) -> None:
         if snap is None:
             return
-        axis = self.function_input(snap)
-        if axis is not None:
+        curve = self.function_curve(snap)
+        if curve is not None:
             self._snap = snap
-            self._show_function(snap, axis)
+            self._show_function(snap, curve)
             self.frames += 1
             return
         if not self.function_plot.isHidden():

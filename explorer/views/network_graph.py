@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (QCheckBox, QComboBox, QHBoxLayout, QLabel, QLineE
 
 from ..snapshot import Snapshot
 from ..state import MAX_HIDDEN_LAYERS, MAX_NEURONS
-from ..theme import LIGHT, NEGATIVE, POSITIVE, Theme, colour_mapped, levels_for, levels_of_each, within_levels
+from ..theme import BOUNDED, LIGHT, NEGATIVE, POSITIVE, Theme, colour_mapped, levels_for, levels_of_each, within_levels
 from engine.inspect import param_symbol
 
 from .graph_layout import MAX_NODES, network_layout
@@ -742,17 +742,22 @@ class NetworkGraphView(QWidget):
     def _show_mean_activations(self, snap: Snapshot) -> None:
         """Without an input plane (images, a table imported without two plot columns): each node in one
         colour, its mean activation over the last step's batch, on one scale per layer so that a
-        layer's neurons compare; the middle colour before the first step."""
+        layer's neurons compare; the middle colour before the first step. A lone node of an unbounded
+        activation (a table's one input, a regression's output) has no layer to compare with: it is
+        scaled against every unbounded node of the network, not by itself into full colour."""
         means = snap.mean_activations
+        layers = []
         for i in range(len(self._sizes)):
-            shown = self._shown[i]
             if i < len(means) and len(means[i]) == self._sizes[i]:
                 values = np.asarray(means[i], dtype=np.float64)
             else:
                 values = np.full(self._sizes[i], np.nan)
-            activation = "linear" if i == 0 else self._acts[i - 1]
-            finite = values[np.isfinite(values)]
-            self._set_node_images(i, values[shown].reshape(-1, 1, 1), levels_for(activation, finite))
+            layers.append(("linear" if i == 0 else self._acts[i - 1], values, values[np.isfinite(values)]))
+        unbounded = [finite for activation, _v, finite in layers if activation not in BOUNDED]
+        network = np.concatenate(unbounded) if unbounded else np.zeros(0)
+        for i, (activation, values, finite) in enumerate(layers):
+            scaled_by = network if finite.size == 1 else finite
+            self._set_node_images(i, values[self._shown[i]].reshape(-1, 1, 1), levels_for(activation, scaled_by))
         if means:
             self.scale_label.setText(self.scale_label.text() + " · nodes: mean activation on the last step's batch")
 

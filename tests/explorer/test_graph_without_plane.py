@@ -77,12 +77,34 @@ def test_an_enlarged_neuron_says_when_its_plane_is_gone(window, qtbot):
     assert graph._zoom.image.image is None
 
 
-def test_a_table_of_one_column_is_told_why_there_is_no_plane():
-    snap = SimpleNamespace(image_shape=None, sizes=(1, 4, 1))
-    assert "a single input column" in BoundaryView.no_plane_text(snap)
+def test_a_table_without_plot_columns_is_told_how_to_get_a_plane():
     assert "choose two plot columns" in BoundaryView.no_plane_text(SimpleNamespace(image_shape=None, sizes=(3, 4, 1)))
 
 
 def graph_number(v):
     from explorer.views.network_graph import fmt
     return fmt(v)
+
+
+def test_a_lone_unbounded_node_is_scaled_against_the_network_not_by_itself(window, qtbot, tmp_path):
+    """A table's one input and a regression's one output: each alone in its layer would fill its own
+    scale and always show full colour; they share the scale of the network's unbounded nodes."""
+    from engine import csv_data
+    x = np.random.default_rng(1).uniform(-3.0, 3.0, 100)
+    path = tmp_path / "line.csv"
+    path.write_text("x,y\n" + "\n".join(f"{a:.5f},{0.05 * a + 0.01:.5f}" for a in x), encoding="utf-8")
+    window.use_dataset(csv_data.dataset_from_csv(path, ["x"], "y"))
+    wait_for(qtbot, lambda: window.snapshot.sizes[0] == 1, timeout=30_000)
+    window.post("train", 20)
+    wait_for(qtbot, lambda: window.snapshot.step >= 20 and len(window.snapshot.mean_activations) == 4, timeout=30_000)
+    snap, graph = window.snapshot, window.graph
+    assert snap.activations[-1] == "linear"
+    lone = (0, len(snap.sizes) - 1)                 # the input and the output column, one node each
+    values = np.array([snap.mean_activations[c][0] for c in lone], np.float64)
+    levels = levels_for("linear", values)           # both unbounded: one shared scale
+    for column, value in zip(lone, values):
+        drawn = graph._node_items[column][0].image
+        np.testing.assert_array_equal(drawn, colour_mapped(np.array([[[value]]]), levels, graph._lut)[0])
+    smaller = lone[int(np.argmin(np.abs(values)))]
+    full = colour_mapped(np.sign(values[:, None, None]) * levels[1], levels, graph._lut)
+    assert not any(np.array_equal(graph._node_items[smaller][0].image, f) for f in full)
