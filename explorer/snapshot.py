@@ -42,6 +42,7 @@ class Curve:
     output: np.ndarray                # (n_out, r)
     inputs_train: np.ndarray          # (m_train,)
     inputs_test: np.ndarray | None    # (m_test,)
+    activations: tuple = ()           # per layer 1..L, (n_l, r): each neuron over the same inputs
 
 
 @dataclass(frozen=True)

@@ -1070,8 +1070,9 @@ class TrainingWorker(QObject):
             xs = np.linspace(lo - pad, hi + pad, CURVE_POINTS)
             self._curve_inputs = (self._data_version, frozen(xs), frozen(train), frozen(test))
         _version, xs, train, test = self._curve_inputs
-        output = net.forward(np.ascontiguousarray(xs[None, :], dtype=net.dtype)).A[-1]
-        return Curve(str(data.features[0]), xs, frozen(np.asarray(output, np.float64)), train, test)
+        layers = tuple(frozen(np.asarray(A, np.float64))
+                       for A in net.forward(np.ascontiguousarray(xs[None, :], dtype=net.dtype)).A[1:])
+        return Curve(str(data.features[0]), xs, layers[-1], train, test, layers)
 
     def _results_for_images(self, force: bool):
         """compute_results on a page of test images, at most every IMAGE_RESULTS_INTERVAL s while playing."""
@@ -1104,6 +1105,7 @@ class TrainingWorker(QObject):
         else:
             extent = xs = ys = g_out = in_images = None
             g_acts, slice_note = (), ""
+        curve = self._curve(net, data) if plane is None else None
         res = self._last_result
         grads_w = grads_b = mean_dz = mean_a = dw = db = ()
         batch_loss = None
@@ -1112,7 +1114,7 @@ class TrainingWorker(QObject):
             grads_w = frozen_list(res.grads.dW)
             grads_b = frozen_list(res.grads.db)
             mean_dz = tuple(frozen(np.asarray(dz).mean(axis=1)) for dz in res.grads.dZ)
-            if plane is None:           # the graph draws these only where it has no heatmaps
+            if plane is None and curve is None:     # the graph draws these where it has no input to draw over
                 mean_a = tuple(frozen(np.asarray(a).mean(axis=1)) for a in res.trace.A)
             dw = frozen_list(res.weight_changes)
             db = frozen_list(res.bias_changes)
@@ -1144,7 +1146,7 @@ class TrainingWorker(QObject):
             extent=extent, grid_xs=frozen(xs), grid_ys=frozen(ys),
             grid_output=None if g_out is None else frozen(np.asarray(g_out, dtype=np.float32)),
             grid_activations=tuple(frozen(np.asarray(a, dtype=np.float32)) for a in g_acts),
-            input_images=in_images, curve=self._curve(net, data) if plane is None else None,
+            input_images=in_images, curve=curve,
             data_version=self._data_version, arch_version=self._arch_version,
             kind=kind, n_classes=int(getattr(data, "n_classes", 2) or 0),
             points_train=frozen(getattr(data, "points_train", None)),

@@ -761,6 +761,20 @@ class NetworkGraphView(QWidget):
         if means:
             self.scale_label.setText(self.scale_label.text() + " · nodes: mean activation on the last step's batch")
 
+    def _show_curves(self, curve) -> None:
+        """One input and no plane (a table of one column): each node is a strip of its value over
+        that input, lowest input on the left, on its own colour scale as a heatmap is."""
+        xs = np.asarray(curve.xs, np.float64)
+        self._set_node_images(0, np.repeat(xs[None, None, :], len(self._shown[0]), axis=0),
+                              levels_for("linear", xs))
+        for i in range(1, len(self._sizes)):
+            if i - 1 >= len(curve.activations) or curve.activations[i - 1].shape[0] != self._sizes[i]:
+                continue
+            strips = np.asarray(curve.activations[i - 1])[self._shown[i], None, :]
+            self._set_node_images(i, strips, levels_of_each(self._acts[i - 1], strips))
+        self.scale_label.setText(self.scale_label.text() + f" · nodes: each one over {curve.input_name}, "
+                                 f"{fmt(xs[0])} (left) to {fmt(xs[-1])} (right)")
+
     def _update_values(self, snap: Snapshot) -> None:
         if len(self._node_rects) != len(self._sizes) or not self._sizes:
             return
@@ -801,6 +815,8 @@ class NetworkGraphView(QWidget):
                 self._set_node_images(i, dz[i - 1][self._shown[i]].reshape(-1, 1, 1), (-m, m))
             self._set_node_images(0, np.zeros((len(self._shown[0]), 1, 1), np.float32), (-1, 1))
             self.scale_label.setText(self.scale_label.text() + f" · nodes: max |mean dZ| = {fmt(largest)}")
+        elif snap.curve is not None:
+            self._show_curves(snap.curve)
         elif not snap.has_plane:
             self._show_mean_activations(snap)
         else:
@@ -823,6 +839,19 @@ class NetworkGraphView(QWidget):
             idx = np.round((signed * 0.5 + 0.5) * 255).astype(int)
             brushes = [self._brush(i) for i in idx]
             self._bias_item.setData(pos=self._bias_xy, size=self._bias_size, brush=brushes)
+
+    @staticmethod
+    def _curve_range(curve, l: int, j: int) -> str:
+        """What a node's strip spans: its lowest and highest value over the one input."""
+        if l == 0:
+            return f"drawn over {fmt(curve.xs[0])} … {fmt(curve.xs[-1])}"
+        if l - 1 >= len(curve.activations) or j >= curve.activations[l - 1].shape[0]:
+            return ""
+        values = curve.activations[l - 1][j]
+        finite = values[np.isfinite(values)]
+        if not finite.size:
+            return f"not a number anywhere over {curve.input_name}"
+        return f"from {fmt(finite.min())} to {fmt(finite.max())} over {curve.input_name}"
 
     def _brush(self, i: int) -> QBrush:
         cache = getattr(self, "_brush_cache", None)
@@ -888,13 +917,16 @@ class NetworkGraphView(QWidget):
                 parts.append(name)
             else:
                 parts.append(f"<b>neuron {j + 1} of layer {l}</b> ({snap.activations[l - 1]})")
-            if not snap.has_plane and l < len(snap.mean_activations) and j < len(snap.mean_activations[l]):
+            if snap.curve is not None and self._curve_range(snap.curve, l, j):
+                parts.append(self._curve_range(snap.curve, l, j))
+            if snap.curve is None and not snap.has_plane and l < len(snap.mean_activations) \
+                    and j < len(snap.mean_activations[l]):
                 parts.append(f"mean {'value' if l == 0 else 'activation'} {fmt(snap.mean_activations[l][j])} "
                              "on the last step's batch")
             if l > 0:
                 parts.append(f"bias {fmt(snap.biases[l - 1][j, 0])}")
                 parts += self._gradient_parts(snap, kind, l - 1, j, k)
-                if snap.has_plane:
+                if snap.has_plane or snap.curve is not None:
                     parts.append("click to enlarge")
             return " · ".join(parts)
         opt = snap.optimizer_values(kind, l, j, k)
@@ -955,7 +987,7 @@ class NetworkGraphView(QWidget):
             self.edit(kind, l, j, k)
         else:
             self.neuron_clicked.emit(l, j)
-            if self._snap.has_plane:                   # a neuron is enlarged over the input plane
+            if self._snap.has_plane or self._snap.curve is not None:    # over the plane, or its one input
                 self.enlarge(l, j)
 
     def select(self, kind: str, l: int, j: int, k: int = 0) -> None:
@@ -1022,7 +1054,8 @@ class NetworkGraphView(QWidget):
 
 
 class NeuronZoom(QWidget):
-    """One neuron's activation over the input plane, large, with the training points; live."""
+    """One neuron's activation over the input plane, large, with the training points; or, for data
+    of one input without a plane, its activation as a line over that input; live."""
 
     def __init__(self, graph: NetworkGraphView):
         super().__init__(graph, Qt.Tool)
@@ -1037,7 +1070,9 @@ class NeuronZoom(QWidget):
         self.plot.addItem(self.image)
         self.points = pg.ScatterPlotItem(size=4, pen=pg.mkPen("w", width=0.5))
         self.plot.addItem(self.points)
+        self.line = self.plot.plot([], [], pen=pg.mkPen("#0877bd", width=2))
         lay.addWidget(self.plot)
+        self._over_curve = False
         self.column = 0
         self.j = 0
         self._data_version = None
@@ -1051,9 +1086,45 @@ class NeuronZoom(QWidget):
         self.show()
         self.raise_()
 
+    def _curve_mode(self, on: bool, input_name: str = "") -> None:
+        """A line over the one input (unlocked axes, labelled) or an image over the plane."""
+        if on != self._over_curve:
+            self._over_curve = on
+            self.plot.setAspectLocked(not on)
+            self.plot.showGrid(x=on, y=on, alpha=0.2)
+            if on:
+                self.image.clear()
+                self.points.setData([], [])
+                self._data_version = None
+            else:
+                self.line.setData([], [])
+        self.plot.setLabel("bottom", input_name if on else "")
+
+    def _show_curve(self, snap: Snapshot) -> bool:
+        """The neuron's activation over the one input; False when it no longer exists."""
+        curve, c, j = snap.curve, self.column, self.j
+        if c == 0:
+            values, name = np.asarray(curve.xs), f"input {curve.input_name}"
+        elif c - 1 < len(curve.activations) and j < curve.activations[c - 1].shape[0]:
+            values, name = curve.activations[c - 1][j], f"neuron {j + 1} of layer {c} ({snap.activations[c - 1]})"
+        else:
+            return False
+        self._curve_mode(True, curve.input_name)
+        self.setWindowTitle(name)
+        finite = values[np.isfinite(values)]
+        span = f"range {fmt(finite.min())} … {fmt(finite.max())}" if finite.size else "not a number anywhere"
+        self.title.setText(f"{name}: step {snap.step:,}, {span} over {curve.input_name}")
+        self.line.setData(np.asarray(curve.xs), np.asarray(values))
+        return True
+
     def update_snapshot(self, snap: Snapshot) -> None:
         if snap is None:
             return
+        if snap.curve is not None:
+            if not self._show_curve(snap):
+                self.title.setText("This neuron no longer exists.")
+            return
+        self._curve_mode(False)
         if not snap.has_plane:
             self.title.setText("This data has no 2-D input plane to draw a neuron over.")
             self.image.clear()

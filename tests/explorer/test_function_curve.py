@@ -91,3 +91,47 @@ def test_a_playground_dataset_afterwards_gets_its_plane_back(window, qtbot, tmp_
     view = window.boundary
     qtbot.waitUntil(lambda: window.snapshot.curve is None and view.plot.isVisible()
                     and not view.function_plot.isVisible(), timeout=30_000)
+
+
+def test_each_node_of_the_graph_is_a_strip_of_its_value_over_the_input(window, qtbot, tmp_path):
+    from explorer.theme import colour_mapped, levels_for, levels_of_each
+    trained_on(window, qtbot, one_column_table(tmp_path, lambda x: np.round(np.sin(x), 4)))
+    snap, graph = window.snapshot, window.graph
+    curve = snap.curve
+    net = window.worker.trainer.net
+    trace = net.forward(np.asarray(curve.xs)[None, :])
+    for l, a in enumerate(curve.activations):
+        np.testing.assert_allclose(a, trace.A[l + 1], rtol=1e-6, atol=1e-12)
+    xs = np.asarray(curve.xs, np.float64)
+    np.testing.assert_array_equal(graph._node_items[0][0].image,
+                                  colour_mapped(xs[None, None, :], levels_for("linear", xs), graph._lut)[0])
+    for column in range(1, len(snap.sizes)):
+        strips = np.asarray(curve.activations[column - 1])[graph._shown[column], None, :]
+        expected = colour_mapped(strips, levels_of_each(snap.activations[column - 1], strips), graph._lut)
+        np.testing.assert_array_equal(np.stack([im.image for im in graph._node_items[column]]), expected)
+    assert "nodes: each one over x" in graph.scale_label.text()
+    values = curve.activations[0][0]
+    hover = graph.describe(("neuron", 1, 0, None))
+    assert f"from {fmt(values.min())} to {fmt(values.max())} over x" in hover and "click to enlarge" in hover
+    assert "mean activation" not in hover
+
+
+def test_an_enlarged_neuron_is_its_activation_as_a_line_over_the_input(window, qtbot, tmp_path):
+    trained_on(window, qtbot, one_column_table(tmp_path, lambda x: np.where(x > 0.5, "yes", "no")))
+    graph = window.graph
+    graph.enlarge(1, 2)
+    zoom = graph._zoom
+    curve = window.snapshot.curve
+    xs, ys = zoom.line.getData()
+    np.testing.assert_array_equal(xs, curve.xs)
+    np.testing.assert_array_equal(ys, curve.activations[0][2])
+    assert zoom.title.text().startswith("neuron 3 of layer 1 (tanh): step")
+    assert zoom.image.image is None
+    window.post("data", {"dataset": "circle", "features": ("x1", "x2")})      # a plane again: a heatmap
+    qtbot.waitUntil(lambda: window.snapshot.has_plane and zoom.image.image is not None, timeout=30_000)
+    assert zoom.line.getData()[0] is None or len(zoom.line.getData()[0]) == 0
+
+
+def fmt(v):
+    from explorer.views.network_graph import fmt as graph_number
+    return graph_number(v)

@@ -87,24 +87,24 @@ def graph_number(v):
 
 
 def test_a_lone_unbounded_node_is_scaled_against_the_network_not_by_itself(window, qtbot, tmp_path):
-    """A table's one input and a regression's one output: each alone in its layer would fill its own
-    scale and always show full colour; they share the scale of the network's unbounded nodes."""
+    """A regression's one output, alone in its layer, would fill its own scale and always show full
+    colour; it shares the scale of the network's unbounded nodes (here the inputs)."""
     from engine import csv_data
-    x = np.random.default_rng(1).uniform(-3.0, 3.0, 100)
-    path = tmp_path / "line.csv"
-    path.write_text("x,y\n" + "\n".join(f"{a:.5f},{0.05 * a + 0.01:.5f}" for a in x), encoding="utf-8")
-    window.use_dataset(csv_data.dataset_from_csv(path, ["x"], "y"))
-    wait_for(qtbot, lambda: window.snapshot.sizes[0] == 1, timeout=30_000)
+    X = np.random.default_rng(1).uniform(-3.0, 3.0, (100, 3))
+    path = tmp_path / "table.csv"
+    path.write_text("a,b,c,y\n" + "\n".join(",".join(f"{v:.5f}" for v in (*row, 0.02 * row.sum())) for row in X),
+                    encoding="utf-8")
+    window.use_dataset(csv_data.dataset_from_csv(path, ["a", "b", "c"], "y"))
+    wait_for(qtbot, lambda: window.snapshot.sizes[0] == 3, timeout=30_000)
     window.post("train", 20)
     wait_for(qtbot, lambda: window.snapshot.step >= 20 and len(window.snapshot.mean_activations) == 4, timeout=30_000)
     snap, graph = window.snapshot, window.graph
-    assert snap.activations[-1] == "linear"
-    lone = (0, len(snap.sizes) - 1)                 # the input and the output column, one node each
-    values = np.array([snap.mean_activations[c][0] for c in lone], np.float64)
-    levels = levels_for("linear", values)           # both unbounded: one shared scale
-    for column, value in zip(lone, values):
-        drawn = graph._node_items[column][0].image
-        np.testing.assert_array_equal(drawn, colour_mapped(np.array([[[value]]]), levels, graph._lut)[0])
-    smaller = lone[int(np.argmin(np.abs(values)))]
-    full = colour_mapped(np.sign(values[:, None, None]) * levels[1], levels, graph._lut)
-    assert not any(np.array_equal(graph._node_items[smaller][0].image, f) for f in full)
+    assert snap.activations[-1] == "linear" and snap.sizes[-1] == 1
+    inputs = np.asarray(snap.mean_activations[0], np.float64)
+    output = float(snap.mean_activations[-1][0])
+    levels = levels_for("linear", np.append(inputs, output))        # the unbounded nodes' shared scale
+    drawn = graph._node_items[len(snap.sizes) - 1][0].image
+    np.testing.assert_array_equal(drawn, colour_mapped(np.array([[[output]]]), levels, graph._lut)[0])
+    if abs(output) < levels[1]:
+        full = colour_mapped(np.array([[[np.sign(output) * levels[1]]]]), levels, graph._lut)[0]
+        assert not np.array_equal(drawn, full)
