@@ -220,20 +220,25 @@ class BoundaryView(QWidget):
         for line in self.class_lines[shown:]:
             line.setData([], [])
 
-    def _point_heights(self, snap: Snapshot, labels):
-        """Where the data's points sit on the function plot: regression targets at their value; the
-        two classes at the output's two ends; several classes in a row each under the lines."""
-        if snap.kind == "regression":
-            return np.asarray(labels, dtype=np.float64)
-        labels = np.asarray(labels, dtype=np.int64)
-        if snap.kind == "binary":
-            lo, hi = self._binary_levels(snap)
-            return np.where(labels > 0, hi, lo).astype(np.float64)
-        return -RUG_SPACING * (labels + 1.0)
-
     @staticmethod
-    def _binary_levels(snap: Snapshot):
-        return OUTPUT_LEVELS.get(snap.activations[-1], (0.0, 1.0))
+    def _point_heights(snap: Snapshot, labels):
+        """Where the data's points sit on the function plot: at their targets (a regression's value,
+        0 or 1 for two classes, whatever the output activation); several classes in a row each
+        under the lines."""
+        if snap.kind == "multiclass":
+            return -RUG_SPACING * (np.asarray(labels, dtype=np.int64) + 1.0)
+        return np.asarray(labels, dtype=np.float64)
+
+    def _set_y_range(self, snap: Snapshot) -> None:
+        """Probabilities and a bounded output get their whole range; other outputs follow the data."""
+        out = snap.activations[-1]
+        if snap.kind == "multiclass":
+            self.function_plot.setYRange(-RUG_SPACING * (snap.n_classes + 1), 1.0, padding=0.02)
+        elif snap.kind == "binary" and out in OUTPUT_LEVELS:
+            lo, hi = OUTPUT_LEVELS[out]
+            self.function_plot.setYRange(min(lo, 0.0), max(hi, 1.0), padding=0.08)
+        else:
+            self.function_plot.enableAutoRange(axis="y")
 
     def _class_names(self, snap: Snapshot, n: int):
         names = tuple(snap.class_names or ())
@@ -245,10 +250,8 @@ class BoundaryView(QWidget):
         if snap.kind == "regression":
             return "y and ŷ", f"line: the network's ŷ({name}) · dots: the targets"
         if snap.kind == "binary":
-            lo, hi = self._binary_levels(snap)
             first, second = (html.escape(label) for label in self._class_names(snap, 2))
-            return "ŷ", (f"line: the network's ŷ({name}) · dots: the data, {first} (orange) at {num(lo, 3)}, "
-                         f"{second} (blue) at {num(hi, 3)}")
+            return "ŷ", f"line: the network's ŷ({name}) · dots: the data, {first} (orange) at 0, {second} (blue) at 1"
         n = int(snap.n_classes)
         keys = " ".join(f'<span style="color: {pg.mkColor(CLASS_COLOURS[c % len(CLASS_COLOURS)]).name()}">■</span>'
                         f" {html.escape(label)}" for c, label in enumerate(self._class_names(snap, n)))
@@ -273,21 +276,16 @@ class BoundaryView(QWidget):
         self.function_plot.setLabel("left", left)
         self.legend.setText(legend)
         self.legend.setVisible(True)
-        if regression:
-            self.function_plot.enableAutoRange(axis="y")
-        elif snap.kind == "binary":
-            lo, hi = self._binary_levels(snap)
-            self.function_plot.setYRange(lo, hi, padding=0.08)
-        else:
-            self.function_plot.setYRange(-RUG_SPACING * (snap.n_classes + 1), 1.0, padding=0.02)
+        self._set_y_range(snap)
 
     def _show_function(self, snap: Snapshot, curve: Curve) -> None:
         """ŷ against the one input: a line per output, the data as dots."""
         if self.function_plot.isHidden():     # its own flag: a closed or tabbed-away panel is not visible either
             self._show_function_plot()
         self._draw_lines(snap, curve)
-        if snap.data_version != self._data_version:
-            self._data_version = snap.data_version
+        drawn_for = (snap.data_version, snap.activations[-1])     # the y range follows the output activation
+        if drawn_for != self._data_version:
+            self._data_version = drawn_for
             self._draw_function_points(snap, curve)
 
     def update_snapshot(self, snap: Snapshot) -> None:

@@ -54,6 +54,12 @@ def test_two_classes_are_a_probability_line_with_the_points_at_its_two_ends(wind
     np.testing.assert_array_equal(py, data.labels_train.astype(float))        # "no" at 0, "yes" at 1
     assert "no (orange) at 0, yes (blue) at 1" in view.legend.text()
     assert view.function_plot.getPlotItem().getAxis("left").labelText == "ŷ"
+    window.post("loss", "mse")                                  # a tanh output: targets stay 0 and 1
+    window.post("activation", len(snap.sizes) - 2, "tanh")
+    qtbot.waitUntil(lambda: window.snapshot.activations[-1] == "tanh"
+                    and view.function_plot.getViewBox().viewRange()[1][0] < -1.0, timeout=20_000)
+    np.testing.assert_array_equal(view.function_train.getData()[1], data.labels_train.astype(float))
+    assert_lines_are_the_network(window, [view.prediction])
 
 
 def test_several_classes_are_a_line_each_and_a_row_of_points_each(window, qtbot, tmp_path):
