@@ -16,6 +16,8 @@ from ..theme import CLASS_COLOURS, LIGHT, Theme
 
 GRID_LINES = 13
 LINE_POINTS = 60
+NO_PLANE = ("Layer space maps the input plane's grid and the data points through a layer: it needs data "
+            "drawn on a 2-D plane (the Playground's sets, or a CSV imported with two plot columns).")
 
 
 def network_of(snap):
@@ -95,9 +97,13 @@ class LayerSpaceView(QWidget):
         self.plot.setBackground(theme.plot_bg)
 
     def update_snapshot(self, snap) -> None:
-        if snap is None or snap.points_train is None:
-            self.caption.setText("Layer space needs 2-D data points.")
+        if snap is None:
             return
+        if snap.points_train is None or snap.extent is None:
+            self._show_nothing()
+            return
+        if self.snap is None:
+            self._set_controls_enabled(True)
         self.snap = snap
         if tuple(snap.sizes) != self._sizes:
             self._sizes = tuple(snap.sizes)
@@ -110,6 +116,25 @@ class LayerSpaceView(QWidget):
             self._fill_axes()
         if self.isVisible() or self.Z is None:
             self.compute()
+
+    def _show_nothing(self) -> None:
+        """Data without a plane of points (images, a table without two plot columns): no map, and no
+        map left from the data before it."""
+        if self.snap is None and self.caption.text() == NO_PLANE:
+            return
+        self.snap, self.Z, self.A, self._sizes = None, None, None, None
+        self.lines.setData([], [])
+        self.points.setData([], [])
+        for box in (self.layer_box, self.x_box, self.y_box):
+            box.blockSignals(True)
+            box.clear()
+            box.blockSignals(False)
+        self._set_controls_enabled(False)
+        self.caption.setText(NO_PLANE)
+
+    def _set_controls_enabled(self, on: bool) -> None:
+        for w in (self.layer_box, self.x_box, self.y_box, self.stage):
+            w.setEnabled(on)
 
     def _fill_axes(self) -> None:
         n = self._sizes[self.layer_box.currentIndex() + 1] if self._sizes else 1

@@ -45,3 +45,25 @@ def test_layer_space_maps_the_points_as_the_forward_pass_does(window, qtbot):
     view.layer_box.setCurrentIndex(1)                              # layer 2 (two neurons)
     _lines, points = view.mapped("A")
     np.testing.assert_allclose(points, trace.A[2], rtol=1e-12)
+
+
+def test_layer_space_keeps_no_map_of_earlier_data_when_the_data_has_no_plane(window, qtbot):
+    from explorer.views.layer_space import NO_PLANE
+    view = window.phase_panels.layer_space
+    window.panel("Layer space").setVisible(True)
+    window.panel("Layer space").raise_()
+    view.update_snapshot(window.snapshot)
+    view.compute()
+    assert len(view.points.getData()[0]) == window.snapshot.points_train.shape[1]
+    window.load_preset("digits")
+    qtbot.waitUntil(lambda: window.snapshot.image_shape is not None and view.caption.text() == NO_PLANE,
+                    timeout=60_000)
+    assert len(view.points.getData()[0]) == 0 and len(view.lines.getData()[0]) == 0
+    assert view.layer_box.count() == 0 and not view.stage.isEnabled()
+    view.stage.setValue(30)                                         # a control left alone draws nothing
+    assert len(view.points.getData()[0]) == 0
+    window.load_preset("spiral")
+    qtbot.waitUntil(lambda: window.snapshot.image_shape is None and view.stage.isEnabled()
+                    and view.layer_box.count() > 0, timeout=60_000)
+    view.compute()
+    assert len(view.points.getData()[0]) == window.snapshot.points_train.shape[1]
