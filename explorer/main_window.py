@@ -93,6 +93,8 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings("BackpropExplorer", "BackpropExplorer")
         self.state = state or AppState()
         self.theme = THEMES.get(str(self.settings.value("theme", "light")), THEMES["light"])
+        # before any view is made: a widget with a style sheet keeps the palette it was first polished with
+        apply_palette(QApplication.instance(), self.theme)
         self._views: list = []
         self._panels: dict[str, QDockWidget] = {}
         self._docks_fitted = False
@@ -156,7 +158,6 @@ class MainWindow(QMainWindow):
         self._connect()
         self.controls.set_state(self.state)
         self.data_panel.set_state(self.state)
-        apply_palette(QApplication.instance(), self.theme)
 
         self.worker = TrainingWorker(self.state)
         self.worker.snapshot_published.connect(self._on_snapshot_published)

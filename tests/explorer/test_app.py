@@ -592,3 +592,28 @@ def test_reset_panel_layout_gives_the_math_panel_its_starting_width(window, qtbo
     qtbot.waitUntil(lambda: math.width() < 400, timeout=5_000)
     window.reset_layout()
     qtbot.waitUntil(lambda: abs(math.width() - MATH_PANEL_WIDTH) <= 12, timeout=5_000)
+
+
+def test_a_window_started_in_the_dark_theme_draws_every_panel_dark(qtbot, tmp_path):
+    """A theme remembered from the last run is in place before any panel polishes its style sheet:
+    the Data panel was light in a dark window."""
+    from PySide6.QtCore import QSettings
+    from PySide6.QtWidgets import QApplication
+    from explorer.main_window import MainWindow
+    from explorer.theme import DARK, LIGHT, apply_palette
+    settings = QSettings(str(tmp_path / "dark.ini"), QSettings.IniFormat)
+    settings.setValue("theme", "dark")
+    win = MainWindow(settings=settings, restore=False)
+    qtbot.addWidget(win)
+    try:
+        win.resize(1400, 900)
+        win.show()
+        qtbot.waitUntil(lambda: win.snapshot is not None, timeout=180_000)
+        image = win.data_panel.grab().toImage()
+        corner = image.pixelColor(image.width() - 3, image.height() - 3)       # the panel's own background
+        assert corner.name() == DARK.window
+        assert win.data_panel.palette().color(win.data_panel.backgroundRole()).name() == DARK.window
+    finally:
+        win.close()
+        assert win.thread.wait(10_000)
+        apply_palette(QApplication.instance(), LIGHT)                          # the other tests' theme
