@@ -251,7 +251,8 @@ class BoundaryView(QWidget):
             return "y and ŷ", f"line: the network's ŷ({name}) · dots: the targets"
         if snap.kind == "binary":
             first, second = (html.escape(label) for label in self._class_names(snap, 2))
-            return "ŷ", f"line: the network's ŷ({name}) · dots: the data, {first} (orange) at 0, {second} (blue) at 1"
+            return "ŷ", (f"line: the network's ŷ({name}) · dots: the data, {first} (orange) at 0, "
+                         f"{second} (blue) at 1")
         n = int(snap.n_classes)
         keys = " ".join(f'<span style="color: {pg.mkColor(CLASS_COLOURS[c % len(CLASS_COLOURS)]).name()}">■</span>'
                         f" {html.escape(label)}" for c, label in enumerate(self._class_names(snap, n)))

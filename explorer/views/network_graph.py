@@ -743,8 +743,8 @@ class NetworkGraphView(QWidget):
         """Without an input plane (images, a table imported without two plot columns): each node in one
         colour, its mean activation over the last step's batch, on one scale per layer so that a
         layer's neurons compare; the middle colour before the first step. A lone node of an unbounded
-        activation (a table's one input, a regression's output) has no layer to compare with: it is
-        scaled against every unbounded node of the network, not by itself into full colour."""
+        activation (a regression's one output) has no layer to compare with: it is scaled against
+        every unbounded node of the network, not by itself into full colour."""
         means = snap.mean_activations
         layers = []
         for i in range(len(self._sizes)):
@@ -917,8 +917,9 @@ class NetworkGraphView(QWidget):
                 parts.append(name)
             else:
                 parts.append(f"<b>neuron {j + 1} of layer {l}</b> ({snap.activations[l - 1]})")
-            if snap.curve is not None and self._curve_range(snap.curve, l, j):
-                parts.append(self._curve_range(snap.curve, l, j))
+            span = self._curve_range(snap.curve, l, j) if snap.curve is not None else ""
+            if span:
+                parts.append(span)
             if snap.curve is None and not snap.has_plane and l < len(snap.mean_activations) \
                     and j < len(snap.mean_activations[l]):
                 parts.append(f"mean {'value' if l == 0 else 'activation'} {fmt(snap.mean_activations[l][j])} "
