@@ -45,10 +45,8 @@ def freeze_after_first_frame(win) -> None:
     from . import gc_guard
 
     def on_first_frame(_snap):
-        if not frozen:
-            frozen.append(True)
-            gc_guard.freeze_long_lived()
-    frozen = []
+        win.snapshot_shown.disconnect(on_first_frame)
+        gc_guard.freeze_long_lived()
     win.snapshot_shown.connect(on_first_frame)
 
 

@@ -12,6 +12,8 @@ from ..state import LR_MAX, LR_MIN, MAX_BATCH, REG_RATES, AppState
 from ..worker import SPEEDS
 from .number_box import WholeNumberBox
 
+LR_TIP = f"Learning rate α (log scale from {num(LR_MIN)} to {num(LR_MAX)}); drag or type a value"
+
 BATCH_TIP = f"Mini-batch size: samples per step (1 to {MAX_BATCH}, at most the number of training points)"
 LR_TICKS = 600          # slider resolution: 100 ticks per decade from 1e-5 to 10
 
@@ -69,14 +71,13 @@ class TrainingControls(QWidget):
         self.lr_edit = QLineEdit()
         self.lr_edit.setFixedWidth(62)
         self.lr_edit.editingFinished.connect(self._on_lr_typed)
-        tip = f"Learning rate α (log scale from {num(LR_MIN)} to {num(LR_MAX)}); drag or type a value"
         lr_box = QWidget()
         lb = QHBoxLayout(lr_box)
         lb.setContentsMargins(4, 0, 4, 0)
         lb.setSpacing(3)
         lab = QLabel("Learning rate")
         for w in (lab, self.lr_slider, self.lr_edit):
-            w.setToolTip(tip)
+            w.setToolTip(LR_TIP)
             lb.addWidget(w)
         lay.addWidget(lr_box)
 
@@ -150,7 +151,7 @@ class TrainingControls(QWidget):
                 self.lr_edit.setText(f"{self._state.lr:g}")
             return
         self.lr_edit.setStyleSheet("")
-        self.lr_edit.setToolTip(f"Learning rate α (log scale from {num(LR_MIN)} to {num(LR_MAX)}); drag or type a value")
+        self.lr_edit.setToolTip(LR_TIP)
         self._syncing = True
         self.lr_slider.setValue(lr_to_tick(lr))
         self._syncing = False
