@@ -136,6 +136,7 @@ class CostSliceView(QWidget):
 
     def set_view(self, view) -> None:
         self.view = view
+        self._enable_buttons(view)
         s = None if view is None else view.slice
         if s is None:
             self.caption.setText("Select a weight on the graph to see the cost along it.")
@@ -144,7 +145,10 @@ class CostSliceView(QWidget):
             self.current.setData([], [])
             self.next_point.setData([], [])
             self.stack.setCurrentIndex(0)
+            # the empty plot's default range puts its top tick label on the edge, half cut off
+            self.plot.setRange(xRange=(0, 1), yRange=(0, 1), padding=0.05)
             return
+        self.plot.enableAutoRange()
         sym = view.chain.symbol if view.chain is not None else "w"
         if view.surface is not None:
             self._show_surface(view, sym)
@@ -171,6 +175,15 @@ class CostSliceView(QWidget):
             for item in (self.tangent, self.step_line, self.current, self.next_point):
                 item.setData([], [])
         self.caption.setText(slice_caption(s, sym, view.batch_source))
+
+    def _enable_buttons(self, view) -> None:
+        """Pin needs a selected weight that is not already the pinned one; Back to 1-D needs a pinned
+        weight."""
+        weight = None if view is None or view.selection is None or view.selection[0] != "weight" \
+            else tuple(view.selection[1:])
+        pinned = view is not None and view.second is not None
+        self.pin_button.setEnabled(weight is not None and weight != (view.second if pinned else None))
+        self.unpin_button.setEnabled(pinned)
 
     def _show_surface(self, view, sym) -> None:
         self.stack.setCurrentIndex(1)

@@ -67,3 +67,29 @@ def test_layer_space_keeps_no_map_of_earlier_data_when_the_data_has_no_plane(win
                     and view.layer_box.count() > 0, timeout=60_000)
     view.compute()
     assert len(view.points.getData()[0]) == window.snapshot.points_train.shape[1]
+
+
+def test_the_pin_buttons_are_enabled_only_when_they_can_do_something(window, qtbot):
+    pp, cs = window.phase_panels, window.phase_panels.cost_slice
+    assert not cs.pin_button.isEnabled() and not cs.unpin_button.isEnabled()    # nothing selected
+    assert cs.plot.getViewBox().viewRange()[1][1] > 1.0          # the empty plot's top tick is inside it
+
+    def shown(condition):
+        """Wait until the Cost slice shows the inspector's latest view and it meets condition."""
+        qtbot.waitUntil(lambda: pp.view is not None and cs.view is pp.view and condition(pp.view), timeout=10_000)
+
+    window.graph.select("bias", 1, 0, 0)
+    shown(lambda v: v.selection == ("bias", 1, 0, 0))
+    assert not cs.pin_button.isEnabled()                         # a bias cannot be an axis of the map
+    window.graph.select("weight", 1, 0, 1)
+    shown(lambda v: v.selection == ("weight", 1, 0, 1))
+    assert cs.pin_button.isEnabled() and not cs.unpin_button.isEnabled()
+    cs.pin_button.click()
+    shown(lambda v: v.second == (1, 0, 1))
+    assert not cs.pin_button.isEnabled() and cs.unpin_button.isEnabled()        # already pinned
+    window.graph.select("weight", 0, 2, 0)
+    shown(lambda v: v.selection == ("weight", 0, 2, 0) and v.surface is not None)
+    assert cs.pin_button.isEnabled()                             # pinning this one instead
+    cs.unpin_button.click()
+    shown(lambda v: v.second is None)
+    assert cs.pin_button.isEnabled() and not cs.unpin_button.isEnabled()
