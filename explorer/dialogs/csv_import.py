@@ -209,12 +209,13 @@ class CsvImportDialog(QDialog):
             return
         feats = self.features()
         many = len(feats) > 2
-        for combo, default in ((self.plot_x, 0), (self.plot_y, 1)):
+        upwards = feats if len(feats) > 1 else []        # one column is drawn as a line: nothing goes up
+        for combo, default, names in ((self.plot_x, 0, feats), (self.plot_y, 1, upwards)):
             current = combo.currentText()
             combo.blockSignals(True)
             combo.clear()
-            combo.addItems(feats)
-            combo.setCurrentIndex(feats.index(current) if current in feats else min(default, len(feats) - 1))
+            combo.addItems(names)
+            combo.setCurrentIndex(names.index(current) if current in names else min(default, len(names) - 1))
             combo.setEnabled(many)
             combo.blockSignals(False)
         if many and self.plot_x.currentText() == self.plot_y.currentText() and len(feats) > 1:
@@ -229,12 +230,14 @@ class CsvImportDialog(QDialog):
         if many:
             text += (f". The decision boundary will be a slice through {self.plot_x.currentText()!r} and "
                      f"{self.plot_y.currentText()!r}, the other features held at their means.")
+        elif len(feats) == 1:
+            text += f". The output will be drawn as a function of {feats[0]!r}."
         self._info(text)
 
     def _problem(self) -> str | None:
         feats = self.features()
-        if len(feats) < 2:
-            return "Tick at least two feature columns (the decision boundary is drawn over two)."
+        if not feats:
+            return "Tick at least one feature column: the network's inputs."
         if self.label() in feats:
             return f"{self.label()!r} cannot be both a feature and the label."
         text_cols = [f for f in feats if not self.table.numeric[self.table.index(f)]]

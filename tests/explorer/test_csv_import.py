@@ -157,3 +157,20 @@ def test_a_label_in_the_first_column_gives_its_place_back(qtbot, tmp_path):
     assert dlg.label() == "b" and dlg.features() == ["kind", "a"]
     dlg.label_combo.setCurrentText("kind")
     assert dlg.features() == ["a", "b"] and ok_button(dlg).isEnabled()
+
+
+def test_one_feature_column_imports_a_table_drawn_as_a_function_and_none_is_refused(qtbot, tmp_path):
+    rows = ["x,y"] + [f"{i * 0.1:.1f},{'yes' if i % 3 else 'no'}" for i in range(30)]
+    dlg = CsvImportDialog(write(tmp_path, "one.csv", "\n".join(rows)))
+    qtbot.addWidget(dlg)
+    assert dlg.features() == ["x"] and dlg.label() == "y"
+    assert ok_button(dlg).isEnabled() and "a function of 'x'" in dlg.note.text()
+    assert not dlg.plot_x.isEnabled() and dlg.plot_y.currentText() == ""
+    dlg._checks[0].setChecked(False)                            # no input at all
+    assert not ok_button(dlg).isEnabled() and "at least one feature column" in dlg.note.text()
+    dlg._checks[0].setChecked(True)
+    ok_button(dlg).click()
+    data = dlg.dataset
+    assert dlg.result() == QDialog.Accepted
+    assert data.kind == "binary" and data.features == ("x",) and data.points_train is None
+    assert data.X_train.shape == (1, data.m_train)
