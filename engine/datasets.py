@@ -392,6 +392,43 @@ def with_points(data: Dataset, points_train=None, labels_train=None, points_test
                      data.class_names, data.extent, data.X_train.dtype, data.axis_names)
 
 
+def is_table(data: Dataset) -> bool:
+    """Whether ``data`` is a table whose inputs are its own columns (an imported CSV of one or more
+    than two feature columns), not images and not the playground's features of 2-D points."""
+    return data.image_shape is None and not (data.points_train is not None and set(data.features) <= set(FEATURES))
+
+
+def with_samples(data: Dataset, X_train=None, labels_train=None, X_test=None, labels_test=None) -> Dataset:
+    """The same table (see is_table) with its training (and/or test) samples replaced, e.g. a row
+    added by a click on its plot.
+
+    X is (d, m) in the table's columns; labels are class numbers (or targets for regression). A part
+    left as None is kept as it is. The points to plot are X's rows named by axis_names; the features,
+    classes and extent are kept, so a network trained on `data` still fits and the plot stays put.
+    """
+    if not is_table(data):
+        raise ValueError(f"dataset {data.name!r} is not a table of columns; use with_points for 2-D points")
+    dt = data.X_train.dtype
+    plot_rows = None if data.points_train is None else [data.features.index(a) for a in data.axis_names]
+    parts = {}
+    for part, X, vals in (("train", X_train, labels_train), ("test", X_test, labels_test)):
+        if (X is None) != (vals is None):
+            raise ValueError(f"give X_{part} and labels_{part} together")
+        if X is None:
+            parts[part] = (getattr(data, f"X_{part}"), getattr(data, f"Y_{part}"), getattr(data, f"points_{part}"))
+            continue
+        X = np.asarray(X, dtype=np.float64)
+        if X.ndim != 2 or X.shape[0] != data.d or X.shape[1] < 1:
+            raise ValueError(f"X_{part} must have shape ({data.d}, m) with m >= 1, got {X.shape}")
+        if not np.all(np.isfinite(X)):
+            raise ValueError(f"X_{part} contains NaN or infinite values")
+        v = _check_values(vals, data.kind, X.shape[1], data.n_classes, f"labels_{part}")
+        points = None if plot_rows is None else np.ascontiguousarray(X[plot_rows])
+        parts[part] = (np.ascontiguousarray(X, dtype=dt), _targets(v, data.kind, data.n_classes, dt), points)
+    (X_tr, Y_tr, p_tr), (X_te, Y_te, p_te) = parts["train"], parts["test"]
+    return replace(data, X_train=X_tr, Y_train=Y_tr, X_test=X_te, Y_test=Y_te, points_train=p_tr, points_test=p_te)
+
+
 # --------------------------------------------------------------------------------------------------
 # The playground generators: each returns points (2, n) and labels (n,) or targets (n,)
 

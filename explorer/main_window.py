@@ -202,25 +202,29 @@ class MainWindow(QMainWindow):
             if isinstance(st, QByteArray) and not st.isEmpty():
                 self._layout_restored = self.restoreState(st)
 
-    def _function_axis(self):
-        return None if self.snapshot is None else BoundaryView.function_input(self.snapshot)
-
-    def _on_function_plot_add(self, u: float, target: float) -> None:
-        axis = self._function_axis()
-        if axis is not None:
-            from .point_editor import function_point
-            self.post("add_point", *function_point(self.snapshot, axis, u), target)
-
-    def _on_function_plot_remove(self, u: float, target: float) -> None:
-        axis = self._function_axis()
-        if axis is None:
+    def _on_function_plot_add(self, u: float, v: float) -> None:
+        """A click on the plot of ŷ over one input: a point at input u. Its target is the click's
+        height for regression, its class the picker's otherwise."""
+        snap = self.snapshot
+        if snap is None or BoundaryView.function_curve(snap) is None:
             return
-        from .point_editor import function_nearest, function_point
-        hit = function_nearest(self.snapshot, axis, u, target)
-        if hit is None:                      # the worker then says there is no point near the click
-            self.post("remove_point", *function_point(self.snapshot, axis, u), 0.0)
-        else:
-            self.post("remove_point", *hit, 1e-9)
+        if snap.curve is not None:          # a table of one column: the row (u) with its value
+            self.post("add_point", u, v, v if snap.kind == "regression" else self.draw_class.selected)
+            return
+        from .point_editor import function_point
+        self.post("add_point", *function_point(snap, BoundaryView.function_input(snap), u), v)
+
+    def _on_function_plot_remove(self, u: float, v: float) -> None:
+        snap = self.snapshot
+        curve = None if snap is None else BoundaryView.function_curve(snap)
+        if curve is None:
+            return
+        from .point_editor import function_nearest
+        (x0, x1), (y0, y1) = self.boundary.function_plot.getPlotItem().getViewBox().viewRange()
+        hit = function_nearest(snap, curve, lambda labels: BoundaryView.point_heights(snap, labels), u, v,
+                               (x1 - x0, y1 - y0))
+        # no hit: a point far from every other, so the worker says there is no point near the click
+        self.post("remove_point", *(hit if hit is not None else (float("inf"), float("inf"))), 1e-9)
 
     # ------------------------------------------------------------------ seams
     def add_panel(self, name: str, widget: QWidget, area=Qt.RightDockWidgetArea,

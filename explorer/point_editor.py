@@ -40,9 +40,9 @@ def editable_reason(data) -> str | None:
         return "no data is loaded"
     if data.image_shape is not None:
         return f"{data.name} is an image dataset; points can be drawn only on 2-D data"
-    if data.points_train is None or not set(data.features) <= set(datasets.FEATURES):
-        return (f"{data.name} has {data.d} input columns; points can be drawn only on 2-D data "
-                "(the plot is a slice through two of its columns)")
+    if datasets.is_table(data) and data.d > 1 and data.points_train is None:
+        return (f"{data.name} has {data.d} input columns and no plot to draw on; import it with two plot "
+                "columns to draw points on a slice through them")
     return None
 
 
@@ -58,8 +58,51 @@ def _values(data, part: str) -> np.ndarray:
     return getattr(data, f"labels_{part}")
 
 
+def _one_column(data) -> bool:
+    """A table of one input column: its plot is the network over that column, a point is (x, value)."""
+    return datasets.is_table(data) and data.d == 1
+
+
+def _plot_coordinates(data, part: str) -> np.ndarray:
+    """(2, m): where each point of a part is on the plot a click lands on."""
+    if _one_column(data):
+        return np.stack([getattr(data, f"X_{part}")[0].astype(np.float64), _values(data, part).astype(np.float64)])
+    return getattr(data, f"points_{part}")
+
+
+def _new_sample(data, x: float, y: float) -> np.ndarray:
+    """The input column (d, 1) of a table's point clicked at (x, y): x itself for one column; on a
+    slice, the two plot columns at (x, y) and the others at their training means, as the slice
+    shows them."""
+    if _one_column(data):
+        return np.array([[float(x)]])
+    sample = data.X_train.astype(np.float64).mean(axis=1)
+    for name, value in zip(data.axis_names, (x, y)):
+        sample[data.features.index(name)] = value
+    return sample[:, None]
+
+
+def _with_part(data, part: str, keep=None, added=None):
+    """``data`` with one part's points kept where ``keep`` is true and/or (x, y, label) added."""
+    vals = _values(data, part)
+    table = datasets.is_table(data)
+    inputs = getattr(data, f"X_{part}" if table else f"points_{part}").astype(np.float64)
+    if keep is not None:
+        inputs, vals = inputs[:, keep], vals[keep]
+    if added is not None:
+        x, y, label = added
+        new = _new_sample(data, x, y) if table else np.array([[float(x)], [float(y)]])
+        inputs = np.concatenate([inputs, new], axis=1)
+        vals = np.concatenate([vals, np.array([label], dtype=vals.dtype)])
+    if table:
+        return datasets.with_samples(data, **{f"X_{part}": inputs, f"labels_{part}": vals})
+    return datasets.with_points(data, **{f"points_{part}": inputs, f"labels_{part}": vals})
+
+
 def add_point(data, x: float, y: float, label, part: str = "train"):
-    """``data`` with one more point at (x, y) of class ``label`` (a target value for regression)."""
+    """``data`` with one more point at (x, y) of class ``label`` (a target value for regression).
+
+    On a table of one column, x is the input and y the click's height, not part of the point."""
     _check(data)
     if part not in PARTS:
         raise PointEditError(f"part must be one of {PARTS}, got {part!r}")
@@ -74,17 +117,18 @@ def add_point(data, x: float, y: float, label, part: str = "train"):
         if isinstance(label, bool) or int(label) != label or not 0 <= int(label) < data.n_classes:
             raise PointEditError(f"class must be 0..{data.n_classes - 1}, got {label!r}")
         label = int(label)
-    pts = np.concatenate([getattr(data, f"points_{part}"), [[float(x)], [float(y)]]], axis=1)
-    vals = np.concatenate([_values(data, part), np.array([label], dtype=_values(data, part).dtype)])
-    return datasets.with_points(data, **{f"points_{part}": pts, f"labels_{part}": vals})
+    elif not np.isfinite(label):
+        raise PointEditError("a point's target must be a finite number")
+    return _with_part(data, part, added=(x, y, label))
 
 
 def nearest(data, x: float, y: float, radius: float | None = None) -> Removed | None:
-    """The point (train or test) nearest to (x, y), or None when none lies within ``radius``."""
+    """The point (train or test) nearest to (x, y) on its plot, or None when none lies within
+    ``radius``. On a table of one column, y is the point's target or class."""
     _check(data)
     best = None
     for part in PARTS:
-        pts = getattr(data, f"points_{part}")
+        pts = _plot_coordinates(data, part)
         if pts.shape[1] == 0:
             continue
         d2 = (pts[0] - x) ** 2 + (pts[1] - y) ** 2
@@ -94,7 +138,7 @@ def nearest(data, x: float, y: float, radius: float | None = None) -> Removed | 
     if best is None or (radius is not None and best[0] > radius * radius):
         return None
     d2, part, i = best
-    pts = getattr(data, f"points_{part}")
+    pts = _plot_coordinates(data, part)
     return Removed(part, i, float(pts[0, i]), float(pts[1, i]), float(_values(data, part)[i]))
 
 
@@ -107,14 +151,11 @@ def remove_nearest(data, x: float, y: float, radius: float | None = None):
     hit = nearest(data, x, y, radius)
     if hit is None:
         raise PointEditError("no point near the click to remove")
-    pts = getattr(data, f"points_{hit.part}")
-    if pts.shape[1] <= 1:
+    m = _plot_coordinates(data, hit.part).shape[1]
+    if m <= 1:
         what = "training" if hit.part == "train" else "test"
         raise PointEditError(f"that is the last {what} point; the {what} set keeps at least one")
-    keep = np.arange(pts.shape[1]) != hit.index
-    new = datasets.with_points(data, **{f"points_{hit.part}": pts[:, keep],
-                                        f"labels_{hit.part}": _values(data, hit.part)[keep]})
-    return new, hit
+    return _with_part(data, hit.part, keep=np.arange(m) != hit.index), hit
 
 
 def function_point(snap, axis: int, u: float) -> tuple[float, float]:
@@ -125,23 +166,27 @@ def function_point(snap, axis: int, u: float) -> tuple[float, float]:
     return (u, other) if axis == 0 else (other, u)
 
 
-def function_nearest(snap, axis: int, u: float, target: float, fraction: float = 0.05):
-    """The (x1, x2) of the point nearest to a click at (u, target) on the function plot, distance
-    measured in fractions of the points' spread on each axis; None when none is within fraction."""
-    parts = [(snap.points_train, snap.labels_train)]
-    if snap.points_test is not None:
-        parts.append((snap.points_test, snap.labels_test))
-    inputs = np.concatenate([pts[axis] for pts, _ in parts])
-    targets = np.concatenate([np.asarray(vals, dtype=float) for _, vals in parts])
+def function_nearest(snap, curve, heights, u: float, v: float, spans, fraction: float = 0.04):
+    """What remove_nearest needs to take the point nearest to a click at (u, v) on the one-input
+    function plot: the point's (x1, x2) for the playground's points, or its (input, target or class)
+    for a table of one column. None when no point is within ``fraction`` of the plot's visible
+    ``spans`` (width, height). heights(labels) is where the plot draws points of those labels."""
+    parts = [(curve.inputs_train, snap.labels_train, snap.points_train)]
+    if curve.inputs_test is not None and snap.labels_test is not None:
+        parts.append((curve.inputs_test, snap.labels_test, snap.points_test))
+    inputs = np.concatenate([np.asarray(x, dtype=np.float64) for x, _, _ in parts])
     if inputs.size == 0:
         return None
-    spread_u = max(float(np.ptp(inputs)), 1e-12)
-    spread_t = max(float(np.ptp(targets)), 1e-12)
-    d = np.hypot((inputs - u) / spread_u, (targets - target) / spread_t)
+    drawn = np.concatenate([heights(labels) for _, labels, _ in parts])
+    width, height = (max(float(s), 1e-12) for s in spans)
+    d = np.hypot((inputs - u) / width, (drawn - v) / height)
     i = int(np.argmin(d))
-    if d[i] > fraction * np.sqrt(2):
+    if d[i] > fraction:
         return None
-    points = np.concatenate([pts for pts, _ in parts], axis=1)
+    if snap.points_train is None:          # a table of one column: the point is (input, value)
+        values = np.concatenate([np.asarray(labels, dtype=np.float64) for _, labels, _ in parts])
+        return float(inputs[i]), float(values[i])
+    points = np.concatenate([pts for _, _, pts in parts], axis=1)
     return float(points[0, i]), float(points[1, i])
 
 
@@ -231,16 +276,16 @@ class DrawClassPicker(QWidget):
     def update_snapshot(self, snap) -> None:
         from .views.boundary import BoundaryView
         names = tuple(getattr(snap, "class_names", ()) or ())
-        on_function_plot = BoundaryView.function_input(snap) is not None
+        on_function_plot = BoundaryView.function_curve(snap) is not None
         key = (snap.kind, snap.n_classes, names, snap.dataset_name, on_function_plot)
         if key == self._key:
             return
         self._key = key
         self.regression = snap.kind == "regression"
-        self.setVisible(snap.points_train is not None)
+        self.setVisible(snap.points_train is not None or snap.curve is not None)
         self.combo.setVisible(not self.regression)
         self.target.setVisible(self.regression and not on_function_plot)
-        if on_function_plot:                # the click's height is the target
+        if on_function_plot and self.regression:         # the click's height is the target
             self.label.setText("Click adds a point there, right-click removes one")
             return
         if self.regression:

@@ -578,7 +578,7 @@ class TrainingWorker(QObject):
         self.data = data
         if self._state.dataset == "csv":        # the imported table, as a session saves it, has the points too
             from engine import datasets
-            self._csv_data = datasets.with_features(data, self._csv_data.features)
+            self._csv_data = data if datasets.is_table(data) else datasets.with_features(data, self._csv_data.features)
         self._new_data_in_use()
         return True
 

@@ -221,7 +221,7 @@ class BoundaryView(QWidget):
             line.setData([], [])
 
     @staticmethod
-    def _point_heights(snap: Snapshot, labels):
+    def point_heights(snap: Snapshot, labels):
         """Where the data's points sit on the function plot: at their targets (a regression's value,
         0 or 1 for two classes, whatever the output activation); several classes in a row each
         under the lines."""
@@ -270,7 +270,7 @@ class BoundaryView(QWidget):
                 item.setData([], [])
                 continue
             brush = None if regression else self._point_brushes(snap, labels, (0.0, 1.0))
-            item.setData(np.asarray(inputs), self._point_heights(snap, labels), pen=pg.mkPen(edge, width=width),
+            item.setData(np.asarray(inputs), self.point_heights(snap, labels), pen=pg.mkPen(edge, width=width),
                          **({} if brush is None else {"brush": brush}))
         left, legend = self._function_texts(snap, curve.input_name)
         self.function_plot.setLabel("bottom", curve.input_name)

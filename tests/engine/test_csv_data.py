@@ -153,3 +153,40 @@ def test_decimal_commas_in_a_semicolon_file_are_numbers(tmp_path):
     data = dataset_from_csv(path, ["länge", "breite"], "art")
     values = np.sort(np.concatenate([data.X_train[0], data.X_test[0]]))
     np.testing.assert_allclose(values, np.arange(10) + 0.5)
+
+
+THREE = "a,b,c,kind\n" + "".join(f"{i},{i % 4 * 0.5},{(i * 7) % 5},{'yes' if i % 3 else 'no'}\n" for i in range(20))
+
+
+def test_a_table_with_its_samples_replaced_keeps_everything_else(tmp_path):
+    from engine.datasets import is_table, with_samples
+    data = dataset_from_csv(write(tmp_path, THREE), ["a", "b", "c"], "kind", plot_columns=("c", "a"))
+    assert is_table(data)
+    X = np.concatenate([data.X_train, [[1.5], [2.5], [3.5]]], axis=1)
+    labels = np.concatenate([data.labels_train, [1]])
+    new = with_samples(data, X, labels)
+    assert new.m_train == data.m_train + 1 and new.m_test == data.m_test
+    np.testing.assert_array_equal(new.X_train, X)
+    assert new.labels_train[-1] == 1 and new.Y_train.dtype == data.Y_train.dtype
+    assert tuple(new.points_train[:, -1]) == (3.5, 1.5)           # the plot columns, c across and a up
+    assert (new.features, new.class_names, new.extent, new.axis_names) == \
+        (data.features, data.class_names, data.extent, data.axis_names)
+    np.testing.assert_array_equal(new.X_test, data.X_test)
+    one = dataset_from_csv(write(tmp_path, THREE, "one.csv"), ["a"], "c", task="regression")
+    kept = with_samples(one, X_test=one.X_test[:, :2], labels_test=[0.5, -1.0])
+    assert kept.points_test is None and kept.Y_test.tolist() == [[0.5, -1.0]] and kept.m_train == one.m_train
+
+
+def test_replacing_a_tables_samples_refuses_what_does_not_fit(tmp_path):
+    from engine import datasets
+    data = dataset_from_csv(write(tmp_path, THREE), ["a", "b", "c"], "kind")
+    with pytest.raises(ValueError, match=r"must have shape \(3, m\)"):
+        datasets.with_samples(data, np.zeros((2, 4)), [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="NaN or infinite"):
+        datasets.with_samples(data, np.full((3, 2), np.nan), [0, 1])
+    with pytest.raises(ValueError, match="class numbers 0..1"):
+        datasets.with_samples(data, np.zeros((3, 2)), [0, 2])
+    with pytest.raises(ValueError, match="together"):
+        datasets.with_samples(data, np.zeros((3, 2)))
+    with pytest.raises(ValueError, match="not a table"):
+        datasets.with_samples(datasets.make("circle", n=20), np.zeros((2, 2)), [0, 1])

@@ -46,6 +46,7 @@ def test_the_cost_slice_view_shows_that_caption(qtbot):
     qtbot.addWidget(view)
     sl = SliceInfo(values=np.linspace(0, 1, 5), costs=np.array([3.0, 2.0, 1.0, 2.0, 3.0]), w=0.53281, cost=1.0,
                    slope=-0.001, new_w=0.53281 + 3.07e-5, new_cost=0.99)
-    view.set_view(SimpleNamespace(slice=sl, surface=None, chain=None, batch_source="the next mini-batch"))
+    view.set_view(SimpleNamespace(slice=sl, surface=None, chain=None, batch_source="the next mini-batch",
+                                  selection=("weight", 0, 0, 0), second=None))
     assert view.caption.text() == slice_caption(sl, "w", "the next mini-batch")
     assert "moves w by +3.07e−5 to 0.53284" in view.caption.text()

@@ -144,7 +144,8 @@ def test_a_slope_too_steep_to_draw_leaves_out_the_tangent_and_keeps_the_curve(qt
     values = np.linspace(-1e300, 1e300, 5)
     sl = SliceInfo(values=values, costs=np.array([3.0, 2.0, 1.0, 2.0, 3.0]), w=0.0, cost=1.0, slope=1e300,
                    new_w=-1e299, new_cost=2.5)
-    view.set_view(SimpleNamespace(slice=sl, surface=None, chain=None, batch_source="the batch"))
+    view.set_view(SimpleNamespace(slice=sl, surface=None, chain=None, batch_source="the batch",
+                                  selection=("weight", 0, 0, 0), second=None))
     assert len(view.curve.getData()[0]) == 5
     assert len(view.tangent.getData()[0] or []) == 0 and len(view.step_line.getData()[0] or []) == 0
     assert view.current.getData()[0][0] == 0.0

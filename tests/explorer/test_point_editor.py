@@ -167,7 +167,7 @@ def test_the_class_picker_names_the_classes_of_a_csv_table(qtbot):
     picker = DrawClassPicker()
     qtbot.addWidget(picker)
     snap = SimpleNamespace(kind="binary", n_classes=2, class_names=("no", "yes"), dataset_name="t",
-                           points_train=np.zeros((2, 3)), labels_train=np.zeros(3))
+                           points_train=np.zeros((2, 3)), labels_train=np.zeros(3), curve=None)
     picker.update_snapshot(snap)
     assert [picker.combo.itemText(i) for i in range(2)] == ["no (orange)", "yes (blue)"]
     picker.update_snapshot(SimpleNamespace(**(vars(snap) | {"kind": "multiclass", "n_classes": 3,
@@ -225,3 +225,80 @@ def test_on_the_one_input_function_plot_a_click_adds_a_point_at_its_input_and_ta
     window.post("data", {"features": ("x1", "x2")})              # two inputs: the plane, and a target box again
     qtbot.waitUntil(lambda: picker.label.text() == "Click adds a point with target" and not picker.target.isHidden(),
                     timeout=10_000)
+
+
+def _table(tmp_path, name, header, rows, features, label, **kw):
+    from engine import csv_data
+    path = tmp_path / name
+    path.write_text(header + "\n" + "\n".join(rows), encoding="utf-8")
+    return csv_data.dataset_from_csv(path, features, label, **kw)
+
+
+def test_on_a_table_of_one_column_a_point_is_its_input_and_its_class_or_target(tmp_path):
+    rows = [f"{i * 0.1:.1f},{'yes' if i > 10 else 'no'},{i * 0.2:.1f}" for i in range(20)]
+    binary = _table(tmp_path, "b.csv", "x,passed,score", rows, ["x"], "passed")
+    new = add_point(binary, 0.75, 0.9, 1)                     # the click's height is not part of it
+    assert new.X_train.shape == (1, binary.m_train + 1) and new.X_train[0, -1] == 0.75
+    assert new.labels_train[-1] == 1 and new.points_train is None and new.features == ("x",)
+    back, hit = remove_nearest(new, 0.75, 1.0, radius=1e-9)   # (input, class) names the point
+    assert (hit.part, hit.index, hit.x, hit.label) == ("train", binary.m_train, 0.75, 1.0)
+    np.testing.assert_array_equal(back.X_train, binary.X_train)
+    regression = _table(tmp_path, "r.csv", "x,passed,score", rows, ["x"], "score")
+    new = add_point(regression, 0.75, 2.5, 2.5)
+    assert new.X_train[0, -1] == 0.75 and new.Y_train[0, -1] == pytest.approx(2.5)
+    with pytest.raises(PointEditError, match="finite"):
+        add_point(regression, 0.75, 2.5, float("nan"))
+
+
+def test_on_a_slice_through_a_table_a_point_holds_the_other_columns_at_their_means(tmp_path):
+    rows = [f"{i % 5},{i * 0.5},{(i * 7) % 3},{i % 2}" for i in range(24)]
+    data = _table(tmp_path, "s.csv", "a,b,c,kind", rows, ["a", "b", "c"], "kind", plot_columns=("b", "c"))
+    assert editable_reason(data) is None
+    new = add_point(data, 4.0, 1.5, 1)
+    assert new.X_train[:, -1].tolist() == [pytest.approx(data.X_train[0].mean()), 4.0, 1.5]
+    assert tuple(new.points_train[:, -1]) == (4.0, 1.5) and new.labels_train[-1] == 1
+    xmin, xmax, _, _ = data.extent
+    with pytest.raises(PointEditError, match="outside the plotted area"):
+        add_point(data, xmax + 1.0, 1.0, 0)
+    back, hit = remove_nearest(new, 4.01, 1.49, radius=0.1)
+    assert hit.index == data.m_train and back.m_train == data.m_train
+    unplotted = _table(tmp_path, "u.csv", "a,b,c,kind", rows, ["a", "b", "c"], "kind")
+    assert "no plot to draw on" in editable_reason(unplotted)
+    with pytest.raises(PointEditError, match="two plot columns"):
+        add_point(unplotted, 0.0, 0.0, 0)
+
+
+def test_on_the_plot_of_a_one_column_table_clicks_add_and_remove_rows(window, qtbot, tmp_path):
+    rows = [f"{x:.3f},{'high' if x > 1 else 'low' if x < -1 else 'mid'},{x * x:.3f}"
+            for x in np.linspace(-3, 3, 60)]
+    data = _table(tmp_path, "t.csv", "x,band,square", rows, ["x"], "band")
+    window.use_dataset(data)
+    view, picker = window.boundary, window.draw_class
+    qtbot.waitUntil(lambda: window.snapshot.curve is not None and view.function_plot.isVisible()
+                    and picker.combo.count() == 3, timeout=30_000)
+    assert picker.isVisible() and picker.label.text() == "Click adds a point of class"
+    picker.combo.setCurrentIndex(2)                           # "mid"
+    plot = view.function_plot
+    vb = plot.getPlotItem().getViewBox()
+    m, version = window.worker.data.m_train, window.snapshot.data_version
+    _click(qtbot, plot, vb, 2.5, 0.6, Qt.LeftButton)
+    qtbot.waitUntil(lambda: window.snapshot.data_version > version, timeout=10_000)
+    data = window.worker.data
+    assert data.m_train == m + 1 and data.X_train[0, -1] == pytest.approx(2.5, abs=0.1)
+    assert data.class_names[data.labels_train[-1]] == "mid"
+    x_new = float(data.X_train[0, -1])
+    qtbot.waitUntil(lambda: x_new in view.function_train.getData()[0], timeout=10_000)
+    row = view.point_heights(window.snapshot, [data.labels_train[-1]])[0]   # its class's row under the lines
+    version = window.snapshot.data_version
+    _click(qtbot, plot, vb, x_new, row, Qt.RightButton)
+    qtbot.waitUntil(lambda: window.snapshot.data_version > version, timeout=10_000)
+    assert window.worker.data.m_train == m and x_new not in window.worker.data.X_train[0]
+    window.use_dataset(_table(tmp_path, "r.csv", "x,band,square", rows, ["x"], "square"))
+    qtbot.waitUntil(lambda: window.snapshot.kind == "regression" and view.function_plot.isVisible()
+                    and picker.label.text() == "Click adds a point there, right-click removes one", timeout=30_000)
+    qtbot.waitUntil(lambda: vb.viewRange()[1][1] > 5.0, timeout=10_000)
+    version = window.snapshot.data_version
+    _click(qtbot, plot, vb, -2.0, 5.0, Qt.LeftButton)        # the height is the new row's target
+    qtbot.waitUntil(lambda: window.snapshot.data_version > version, timeout=10_000)
+    assert window.worker.data.X_train[0, -1] == pytest.approx(-2.0, abs=0.1)
+    assert window.worker.data.Y_train[0, -1] == pytest.approx(5.0, abs=0.2)
