@@ -150,7 +150,8 @@ class MainWindow(QMainWindow):
         self.point_clicks.add_requested.connect(
             lambda x, y: self.post("add_point", x, y, self.draw_class.selected))
         self.point_clicks.remove_requested.connect(
-            lambda x, y: self.post("remove_point", x, y, pick_radius(self.snapshot) if self.snapshot else None))
+            lambda x, y: self.post("remove_point", x, y, pick_radius(self.snapshot) if self.snapshot else None,
+                                   self._drawn_parts()))
         # the one-input function plot: a click's height is the new point's target
         self.function_clicks = PlotClicks(self.boundary.function_plot.getPlotItem(), self)
         self.function_clicks.add_requested.connect(self._on_function_plot_add)
@@ -222,9 +223,14 @@ class MainWindow(QMainWindow):
         from .point_editor import function_nearest
         (x0, x1), (y0, y1) = self.boundary.function_plot.getPlotItem().getViewBox().viewRange()
         hit = function_nearest(snap, curve, lambda labels: BoundaryView.point_heights(snap, labels), u, v,
-                               (x1 - x0, y1 - y0))
+                               (x1 - x0, y1 - y0), self.boundary.show_test.isChecked())
         # no hit: a point far from every other, so the worker says there is no point near the click
-        self.post("remove_point", *(hit if hit is not None else (float("inf"), float("inf"))), 1e-9)
+        self.post("remove_point", *(hit if hit is not None else (float("inf"), float("inf"))), 1e-9,
+                  self._drawn_parts())
+
+    def _drawn_parts(self) -> tuple:
+        """The parts of the data a right-click may remove a point of: the ones the plot shows."""
+        return ("train", "test") if self.boundary.show_test.isChecked() else ("train",)
 
     # ------------------------------------------------------------------ seams
     def add_panel(self, name: str, widget: QWidget, area=Qt.RightDockWidgetArea,

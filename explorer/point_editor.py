@@ -122,12 +122,12 @@ def add_point(data, x: float, y: float, label, part: str = "train"):
     return _with_part(data, part, added=(x, y, label))
 
 
-def nearest(data, x: float, y: float, radius: float | None = None) -> Removed | None:
-    """The point (train or test) nearest to (x, y) on its plot, or None when none lies within
-    ``radius``. On a table of one column, y is the point's target or class."""
+def nearest(data, x: float, y: float, radius: float | None = None, parts=PARTS) -> Removed | None:
+    """The point of ``parts`` (train, test or both) nearest to (x, y) on its plot, or None when none
+    lies within ``radius``. On a table of one column, y is the point's target or class."""
     _check(data)
     best = None
-    for part in PARTS:
+    for part in parts:
         pts = _plot_coordinates(data, part)
         if pts.shape[1] == 0:
             continue
@@ -142,13 +142,13 @@ def nearest(data, x: float, y: float, radius: float | None = None) -> Removed | 
     return Removed(part, i, float(pts[0, i]), float(pts[1, i]), float(_values(data, part)[i]))
 
 
-def remove_nearest(data, x: float, y: float, radius: float | None = None):
-    """(new data, Removed) without the point nearest to (x, y).
+def remove_nearest(data, x: float, y: float, radius: float | None = None, parts=PARTS):
+    """(new data, Removed) without the point of ``parts`` nearest to (x, y).
 
     PointEditError when no point lies within ``radius``, or when it is the last one of its part
     (training and testing each keep at least one point).
     """
-    hit = nearest(data, x, y, radius)
+    hit = nearest(data, x, y, radius, parts)
     if hit is None:
         raise PointEditError("no point near the click to remove")
     m = _plot_coordinates(data, hit.part).shape[1]
@@ -166,13 +166,14 @@ def function_point(snap, axis: int, u: float) -> tuple[float, float]:
     return (u, other) if axis == 0 else (other, u)
 
 
-def function_nearest(snap, curve, heights, u: float, v: float, spans, fraction: float = 0.04):
+def function_nearest(snap, curve, heights, u: float, v: float, spans, with_test: bool, fraction: float = 0.04):
     """What remove_nearest needs to take the point nearest to a click at (u, v) on the one-input
     function plot: the point's (x1, x2) for the playground's points, or its (input, target or class)
     for a table of one column. None when no point is within ``fraction`` of the plot's visible
-    ``spans`` (width, height). heights(labels) is where the plot draws points of those labels."""
+    ``spans`` (width, height). heights(labels) is where the plot draws points of those labels; test
+    points count only ``with_test`` (when they are drawn)."""
     parts = [(curve.inputs_train, snap.labels_train, snap.points_train)]
-    if curve.inputs_test is not None and snap.labels_test is not None:
+    if with_test and curve.inputs_test is not None and snap.labels_test is not None:
         parts.append((curve.inputs_test, snap.labels_test, snap.points_test))
     inputs = np.concatenate([np.asarray(x, dtype=np.float64) for x, _, _ in parts])
     if inputs.size == 0:

@@ -552,9 +552,10 @@ class TrainingWorker(QObject):
         from .point_editor import add_point
         return self._use_data(add_point(self.data, x, y, label))
 
-    def _cmd_remove_point(self, x: float, y: float, radius=None) -> bool:
+    def _cmd_remove_point(self, x: float, y: float, radius=None, parts=("train", "test")) -> bool:
+        """The point of parts (the ones drawn) nearest to (x, y) leaves the data."""
         from .point_editor import remove_nearest
-        return self._use_data(remove_nearest(self.data, x, y, radius)[0])
+        return self._use_data(remove_nearest(self.data, x, y, radius, parts)[0])
 
     def _new_data_in_use(self) -> None:
         """After self.data changed with the network kept: a new data version for the views, and a

@@ -302,3 +302,28 @@ def test_on_the_plot_of_a_one_column_table_clicks_add_and_remove_rows(window, qt
     qtbot.waitUntil(lambda: window.snapshot.data_version > version, timeout=10_000)
     assert window.worker.data.X_train[0, -1] == pytest.approx(-2.0, abs=0.1)
     assert window.worker.data.Y_train[0, -1] == pytest.approx(5.0, abs=0.2)
+
+
+def test_a_right_click_removes_only_points_the_plot_shows(window, qtbot):
+    """Test points are drawn only with Show test data; hidden, a right-click on one leaves it."""
+    plot = window.boundary.plot
+    vb = plot.getPlotItem().getViewBox()
+    qtbot.waitUntil(lambda: window.snapshot is not None and window.snapshot.points_test is not None, timeout=10_000)
+    assert not window.boundary.show_test.isChecked()
+    data = window.worker.data
+    tr, te = data.points_train, data.points_test
+    gaps = np.hypot(te[0][:, None] - tr[0][None, :], te[1][:, None] - tr[1][None, :]).min(axis=1)
+    x, y = te[:, int(np.argmax(gaps))]                      # the test point farthest from any training one
+    train_hit = gaps.max() <= pick_radius(data)             # whether a training point is within reach of it
+    version = window.snapshot.data_version
+    _click(qtbot, plot, vb, x, y, Qt.RightButton)
+    qtbot.waitUntil(lambda: window.snapshot.data_version > version or "no point near" in window.last_message,
+                    timeout=10_000)
+    after = window.worker.data
+    assert after.m_test == data.m_test                      # the hidden test point is still there
+    assert after.m_train == data.m_train - train_hit
+    window.boundary.show_test.setChecked(True)
+    version = window.snapshot.data_version
+    _click(qtbot, plot, vb, x, y, Qt.RightButton)
+    qtbot.waitUntil(lambda: window.snapshot.data_version > version, timeout=10_000)
+    assert window.worker.data.m_test == data.m_test - 1
