@@ -25,6 +25,15 @@ def frozen_list(arrays) -> tuple:
     return tuple(frozen(a) for a in arrays) if arrays is not None else ()
 
 
+def slice_inputs(held, features, axis_names, pts) -> np.ndarray:
+    """Inputs (d, m) on a 2-D slice through a table: the columns named axis_names at the points
+    pts (2, m), every other column at its held value (held: (d,))."""
+    X = np.repeat(np.asarray(held, dtype=np.float64)[:, None], np.shape(pts)[1], axis=1)
+    for row, name in enumerate(axis_names):
+        X[list(features).index(name)] = pts[row]
+    return X
+
+
 def epoch_goal(epoch: int, every: int) -> int | None:
     """The epoch count at which Play pauses: the next multiple of ``every`` after ``epoch`` epochs
     (None when ``every`` is 0: no pause)."""
@@ -118,6 +127,7 @@ class Snapshot:
     class_names: tuple = ()
     axis_names: tuple | None = None             # what the plane's two axes are (CSV column names)
     slice_note: str = ""                        # how the plane cuts a >2-D input space ("" when it does not)
+    held_inputs: np.ndarray | None = None       # on such a slice, every input's held value (training means)
 
     # image data: the network's answers on a page of test images (explorer.views.image_views.ImageResults),
     # refreshed at most every IMAGE_RESULTS_INTERVAL s while playing, and on every pause or step
@@ -130,6 +140,15 @@ class Snapshot:
     # the serial of the snapshot this one repeats with newly measured losses (history, losses and
     # accuracies are all that differ), or 0: views that show no losses need not redraw for it
     refines: int = 0
+
+    def plane_inputs(self, pts) -> np.ndarray:
+        """The network's inputs (d, m) at points (2, m) of the plane: the playground's features of
+        them, or on a slice through a table the two plot columns at the points and every other
+        input where the slice holds it."""
+        if self.held_inputs is None:
+            from engine import datasets
+            return datasets.feature_matrix(pts, self.features)
+        return slice_inputs(self.held_inputs, self.features, self.axis_names, pts)
 
     @property
     def has_plane(self) -> bool:

@@ -22,7 +22,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 from engine.inspect import param_symbol
 
 from .numbers import num
-from .snapshot import Curve, EditMarker, Snapshot, epoch_goal, frozen, frozen_list
+from .snapshot import Curve, EditMarker, Snapshot, epoch_goal, frozen, frozen_list, slice_inputs
 from .state import AppState
 
 CHUNK_SECONDS = 0.015          # target duration of one training chunk while playing
@@ -708,7 +708,7 @@ class TrainingWorker(QObject):
         plane = self._plane(cmp.net, self.data)
         if plane is None:
             return snap
-        extent, xs, ys, g_out, g_acts, _inputs, _note = plane
+        extent, xs, ys, g_out, g_acts, _inputs, _note, _held = plane
         ev = cmp.evaluate()
         train_loss, test_loss = self._losses_of(ev)
         other = replace(
@@ -1036,7 +1036,8 @@ class TrainingWorker(QObject):
         if all(f in datasets.FEATURES for f in data.features):
             g = grid.evaluate(net, data.features, extent, resolution=self.grid_resolution)
             xs, ys = np.asarray(g.xs), np.asarray(g.ys)
-            return (extent, xs, ys, g.output, g.activations, self._inputs_over_plane(xs, ys, tuple(data.features)), "")
+            return (extent, xs, ys, g.output, g.activations, self._inputs_over_plane(xs, ys, tuple(data.features)), "",
+                    None)
         names = tuple(data.axis_names or ())
         if len(names) != 2 or any(n not in data.features for n in names):
             return None
@@ -1046,8 +1047,7 @@ class TrainingWorker(QObject):
             self._means = (self._data_version, np.asarray(data.X_train, dtype=np.float64).mean(axis=1))
         means = self._means[1]
         a, b = data.features.index(names[0]), data.features.index(names[1])
-        X = np.repeat(means[:, None], pts.shape[1], axis=1)
-        X[a], X[b] = pts[0], pts[1]
+        X = slice_inputs(means, data.features, names, pts)
         trace = net.forward(np.ascontiguousarray(X, dtype=net.dtype))
         layers = [np.asarray(A).reshape(A.shape[0], r, r) for A in trace.A[1:]]
         inputs = frozen(X.reshape(X.shape[0], r, r).astype(np.float32))
@@ -1056,7 +1056,7 @@ class TrainingWorker(QObject):
         more = f" and {len(others) - 4} more" if len(others) > 4 else ""
         note = (f"2-D slice through {names[0]} and {names[1]}; the other "
                 f"{len(others)} input{'s' if len(others) != 1 else ''} held at their training means ({held}{more})")
-        return (extent, xs, ys, layers[-1], layers, inputs, note)
+        return (extent, xs, ys, layers[-1], layers, inputs, note, frozen(means))
 
     def _curve(self, net, data):
         """The output over the one input of a table of one input column (which has no plane), or None."""
@@ -1102,9 +1102,9 @@ class TrainingWorker(QObject):
         self._record_history(int(tr.steps), train_loss, test_loss)
         plane = self._plane(net, data)
         if plane is not None:
-            extent, xs, ys, g_out, g_acts, in_images, slice_note = plane
+            extent, xs, ys, g_out, g_acts, in_images, slice_note, held = plane
         else:
-            extent = xs = ys = g_out = in_images = None
+            extent = xs = ys = g_out = in_images = held = None
             g_acts, slice_note = (), ""
         curve = self._curve(net, data) if plane is None else None
         res = self._last_result
@@ -1157,7 +1157,7 @@ class TrainingWorker(QObject):
             image_shape=None if data.image_shape is None else tuple(data.image_shape),
             class_names=tuple(getattr(data, "class_names", ()) or ()),
             axis_names=None if getattr(data, "axis_names", None) is None else tuple(data.axis_names),
-            slice_note=slice_note,
+            slice_note=slice_note, held_inputs=held,
             image_results=self._results_for_images(force),
             steps_per_epoch=int(tr.steps_per_epoch), target_epochs=int(self._state.epochs),
             epoch_fraction=tr.samples_in_epoch / tr.m_train if tr.m_train else 0.0,

@@ -155,7 +155,7 @@ class LayerSpaceView(QWidget):
 
     def compute(self) -> None:
         """Map the grid and the training points through the chosen layer (engine.inspect.layer_map)."""
-        from engine import datasets, inspect
+        from engine import inspect
         snap = self.snap
         if snap is None:
             return
@@ -164,7 +164,7 @@ class LayerSpaceView(QWidget):
         lines = grid_lines(snap.extent)
         ok = np.all(np.isfinite(lines), axis=0)
         pts = np.hstack([lines[:, ok], np.asarray(snap.points_train)])
-        X = datasets.feature_matrix(pts, snap.features)
+        X = snap.plane_inputs(pts)
         Z, A = inspect.layer_map(net, X, layer)
         n_lines = int(ok.sum())
         self.Z = np.full((Z.shape[0], lines.shape[1]), np.nan)
@@ -198,7 +198,9 @@ class LayerSpaceView(QWidget):
             brushes = pg.mkBrush(8, 119, 189)
         self.points.setData(pts[jx], py, brush=brushes)
         n = self.layer + 1
-        self.caption.setText(f"The input plane after layer {n}: "
+        plane = ("The input plane" if self.snap.held_inputs is None else
+                 "The slice through {} and {} (the other inputs at their training means)".format(*self.snap.axis_names))
+        self.caption.setText(f"{plane} after layer {n}: "
                              + ("the affine map Z" if t == 0 else "the activation A" if t == 1 else "between Z and A")
                              + (" (one neuron: drawn on a line)" if one else
                                 f", neurons {jx + 1} and {jy + 1}"))

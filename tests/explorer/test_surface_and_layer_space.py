@@ -93,3 +93,28 @@ def test_the_pin_buttons_are_enabled_only_when_they_can_do_something(window, qtb
     cs.unpin_button.click()
     shown(lambda v: v.second is None)
     assert cs.pin_button.isEnabled() and not cs.unpin_button.isEnabled()
+
+
+def test_layer_space_maps_a_slice_through_a_table_as_the_output_panel_draws_it(window, qtbot, tmp_path):
+    from engine import csv_data
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(3, 60))
+    path = tmp_path / "t.csv"
+    path.write_text("a,b,c,kind\n" + "\n".join(f"{a},{b},{c},{int(a + c > 0)}" for a, b, c in X.T))
+    window.use_dataset(csv_data.dataset_from_csv(path, ["a", "b", "c"], "kind", plot_columns=("c", "a")))
+    view = window.phase_panels.layer_space
+    window.panel("Layer space").setVisible(True)
+    window.panel("Layer space").raise_()
+    qtbot.waitUntil(lambda: window.snapshot.held_inputs is not None and view.snap is window.snapshot
+                    and view.Z is not None and view.point_A.shape[1] == window.snapshot.points_train.shape[1],
+                    timeout=30_000)
+    snap, data = window.snapshot, window.worker.data
+    held = data.X_train.mean(axis=1)
+    np.testing.assert_allclose(snap.held_inputs, held)
+    inputs = np.repeat(held[:, None], data.m_train, axis=1)      # c and a from the points, b at its mean
+    inputs[2], inputs[0] = snap.points_train
+    trace = network_of(snap).forward(inputs)
+    _lines, points = view.mapped("A")
+    np.testing.assert_allclose(points, trace.A[1], rtol=1e-12)
+    assert view.caption.text().startswith("The slice through c and a (the other inputs at their training means)")
+    assert view.layer_box.isEnabled()
