@@ -1054,8 +1054,9 @@ class TrainingWorker(QObject):
         others = [f for i, f in enumerate(data.features) if i not in (a, b)]
         held = ", ".join(f"{f} = {num(means[data.features.index(f)], 3)}" for f in others[:4])
         more = f" and {len(others) - 4} more" if len(others) > 4 else ""
-        note = (f"2-D slice through {names[0]} and {names[1]}; the other "
-                f"{len(others)} input{'s' if len(others) != 1 else ''} held at their training means ({held}{more})")
+        held_by = ("the other input held at its training mean" if len(others) == 1
+                   else f"the other {len(others)} inputs held at their training means")
+        note = f"2-D slice through {names[0]} and {names[1]}; {held_by} ({held}{more})"
         return (extent, xs, ys, layers[-1], layers, inputs, note, frozen(means))
 
     def _curve(self, net, data):

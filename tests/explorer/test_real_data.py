@@ -125,7 +125,7 @@ def test_a_csv_import_reaches_the_worker_and_a_wide_table_is_sliced(window, qtbo
     assert snap.sizes[0] == 3 and snap.sizes[-1] == 3 and snap.activations[-1] == "softmax"
     assert window.state.dataset == "csv" and window.state.features == ("length", "width", "height")
     assert snap.has_plane and snap.axis_names == ("length", "height")
-    assert "held at their training means" in snap.slice_note and "width" in snap.slice_note
+    assert "the other input held at its training mean (width = " in snap.slice_note
     assert window.boundary.note.text() == snap.slice_note
     assert snap.input_images[1].min() == snap.input_images[1].max()       # width is constant on the slice
     window.post("train", 50)
