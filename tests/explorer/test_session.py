@@ -163,3 +163,20 @@ def test_an_image_session_reads_its_images_again_and_keeps_only_the_network(make
     wait_for(qtbot, lambda: win.snapshot.step == 20)
     assert all(np.array_equal(a, b) for a, b in zip(win.snapshot.weights, weights))
     assert win.snapshot.sizes == (64, 32, 10) and win.images.showing_images
+
+
+def test_a_one_column_table_with_a_drawn_row_comes_back_with_it(window, qtbot, tmp_path):
+    path = tmp_path / "one.csv"
+    path.write_text("x,y\n" + "\n".join(f"{i * 0.1:.1f},{'a' if i % 3 else 'b'}" for i in range(30)))
+    window.use_dataset(csv_data.dataset_from_csv(path, ["x"], "y"))
+    wait_for(qtbot, lambda: window.snapshot.curve is not None)
+    m = window.worker.data.m_train
+    window.post("add_point", 9.5, 0.0, 1)                   # a row drawn on its plot
+    wait_for(qtbot, lambda: window.worker.data.m_train == m + 1)
+    back = saved(window, qtbot, tmp_path / "one.bpx")
+    assert back.data.m_train == m + 1 and back.data.X_train[0, -1] == 9.5
+    window.load_preset("binary-classifier")
+    wait_for(qtbot, lambda: window.snapshot.curve is None, timeout=30_000)
+    window.open_session(str(tmp_path / "one.bpx"))
+    wait_for(qtbot, lambda: window.snapshot.curve is not None and window.worker.data.m_train == m + 1, timeout=30_000)
+    assert window.worker.data.X_train[0, -1] == 9.5 and window.worker.data.labels_train[-1] == 1
