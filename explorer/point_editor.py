@@ -247,7 +247,8 @@ class DrawClassPicker(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         self.label = QLabel("Click adds a point of class")
         self.label.setToolTip("Left-click the plot to add a training point, right-click to remove the nearest point. "
-                              "On a plot of ŷ against one input, the height of the click is the point's target")
+                              "On a plot of ŷ against one input, a regression point's target is the click's "
+                              "height")
         self.label.setWordWrap(True)          # wraps rather than widening a narrow panel
         self.combo = QComboBox()
         self.combo.setToolTip("The class of the points a left-click adds to the training data")
