@@ -207,7 +207,7 @@ class MainWindow(QMainWindow):
         """A click on the plot of ŷ over one input: a point at input u. Its target is the click's
         height for regression, its class the picker's otherwise."""
         snap = self.snapshot
-        if snap is None or BoundaryView.function_curve(snap) is None:
+        if snap is None or not BoundaryView.has_function_plot(snap):
             return
         if snap.curve is not None:          # a table of one column: the row (u) with its value
             self.post("add_point", u, v, v if snap.kind == "regression" else self.draw_class.selected)

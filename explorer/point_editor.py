@@ -278,7 +278,7 @@ class DrawClassPicker(QWidget):
     def update_snapshot(self, snap) -> None:
         from .views.boundary import BoundaryView
         names = tuple(getattr(snap, "class_names", ()) or ())
-        on_function_plot = BoundaryView.function_curve(snap) is not None
+        on_function_plot = BoundaryView.has_function_plot(snap)
         key = (snap.kind, snap.n_classes, names, snap.dataset_name, on_function_plot)
         if key == self._key:
             return

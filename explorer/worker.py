@@ -15,6 +15,7 @@ import threading
 import time
 import traceback
 from dataclasses import replace
+from typing import NamedTuple
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
@@ -45,6 +46,22 @@ BIG_EVAL_WORK = 2e7            # "big": parameters × samples above this
 LOSSES_AFTER_DRAW = 0.03
 CURVE_POINTS = 200             # input values at which a one-input table's output curve is drawn
 MAX_HISTORY = 4000             # loss-curve points kept before halving the resolution
+
+
+class Plane(NamedTuple):
+    """What the views draw over the input plane (worker._plane): the network over an r×r grid."""
+    extent: tuple | None
+    xs: np.ndarray | None
+    ys: np.ndarray | None
+    output: np.ndarray | None                  # (n_out, r, r)
+    activations: tuple = ()                    # per layer 1..L, (n_l, r, r)
+    input_images: np.ndarray | None = None     # (d, r, r)
+    note: str = ""                             # how a slice cuts a >2-D input space
+    held_inputs: np.ndarray | None = None      # on a slice, every input's held value
+
+
+NO_PLANE = Plane(None, None, None, None)       # images, or a table without two plot columns
+
 # dtypes whose kernels this process has compiled or loaded from the cache
 _KERNELS_READY: set[str] = set()
 # How a status about the kernels starts: the window counts the seconds after it while it lasts.
@@ -708,7 +725,6 @@ class TrainingWorker(QObject):
         plane = self._plane(cmp.net, self.data)
         if plane is None:
             return snap
-        extent, xs, ys, g_out, g_acts, _inputs, _note, _held = plane
         ev = cmp.evaluate()
         train_loss, test_loss = self._losses_of(ev)
         other = replace(
@@ -717,8 +733,8 @@ class TrainingWorker(QObject):
             biases=frozen_list(cmp.net.biases), grad_weights=(), grad_biases=(), mean_dz=(), mean_activations=(),
             weight_changes=(), bias_changes=(), optimizer_state={}, train_loss=train_loss, test_loss=test_loss,
             train_accuracy=ev["train_accuracy"], test_accuracy=ev["test_accuracy"],
-            grid_output=frozen(np.asarray(g_out, dtype=np.float32)),
-            grid_activations=tuple(frozen(np.asarray(a, dtype=np.float32)) for a in g_acts),
+            grid_output=frozen(np.asarray(plane.output, dtype=np.float32)),
+            grid_activations=tuple(frozen(np.asarray(a, dtype=np.float32)) for a in plane.activations),
             compare=None)
         return replace(snap, compare=other, compare_title=self._compare[1], compare_note=self._compare_note)
 
@@ -1036,15 +1052,14 @@ class TrainingWorker(QObject):
         if all(f in datasets.FEATURES for f in data.features):
             g = grid.evaluate(net, data.features, extent, resolution=self.grid_resolution)
             xs, ys = np.asarray(g.xs), np.asarray(g.ys)
-            return (extent, xs, ys, g.output, g.activations, self._inputs_over_plane(xs, ys, tuple(data.features)), "",
-                    None)
+            return Plane(extent, xs, ys, g.output, g.activations, self._inputs_over_plane(xs, ys, tuple(data.features)))
         names = tuple(data.axis_names or ())
         if len(names) != 2 or any(n not in data.features for n in names):
             return None
         r = self.grid_resolution
         xs, ys, pts = grid.grid_points(extent, r)
         if self._means is None or self._means[0] != self._data_version:
-            self._means = (self._data_version, np.asarray(data.X_train, dtype=np.float64).mean(axis=1))
+            self._means = (self._data_version, frozen(np.asarray(data.X_train, dtype=np.float64).mean(axis=1)))
         means = self._means[1]
         a, b = data.features.index(names[0]), data.features.index(names[1])
         X = slice_inputs(means, data.features, names, pts)
@@ -1057,11 +1072,12 @@ class TrainingWorker(QObject):
         held_by = ("the other input held at its training mean" if len(others) == 1
                    else f"the other {len(others)} inputs held at their training means")
         note = f"2-D slice through {names[0]} and {names[1]}; {held_by} ({held}{more})"
-        return (extent, xs, ys, layers[-1], layers, inputs, note, frozen(means))
+        return Plane(extent, xs, ys, layers[-1], layers, inputs, note, means)
 
     def _curve(self, net, data):
         """The output over the one input of a table of one input column (which has no plane), or None."""
-        if data.image_shape is not None or data.points_train is not None or len(data.features) != 1:
+        from engine import datasets
+        if not datasets.is_table(data) or data.d != 1:
             return None
         if self._curve_inputs is None or self._curve_inputs[0] != self._data_version:
             train = np.asarray(data.X_train[0], dtype=np.float64)
@@ -1101,13 +1117,8 @@ class TrainingWorker(QObject):
         ev = self._evaluate(force)
         train_loss, test_loss = self._losses_of(ev)
         self._record_history(int(tr.steps), train_loss, test_loss)
-        plane = self._plane(net, data)
-        if plane is not None:
-            extent, xs, ys, g_out, g_acts, in_images, slice_note, held = plane
-        else:
-            extent = xs = ys = g_out = in_images = held = None
-            g_acts, slice_note = (), ""
-        curve = self._curve(net, data) if plane is None else None
+        plane = self._plane(net, data) or NO_PLANE
+        curve = self._curve(net, data) if plane is NO_PLANE else None
         res = self._last_result
         grads_w = grads_b = mean_dz = mean_a = dw = db = ()
         batch_loss = None
@@ -1116,7 +1127,7 @@ class TrainingWorker(QObject):
             grads_w = frozen_list(res.grads.dW)
             grads_b = frozen_list(res.grads.db)
             mean_dz = tuple(frozen(np.asarray(dz).mean(axis=1)) for dz in res.grads.dZ)
-            if plane is None and curve is None:     # the graph draws these where it has no input to draw over
+            if plane is NO_PLANE and curve is None:     # the graph draws these where it has no input to draw over
                 mean_a = tuple(frozen(np.asarray(a).mean(axis=1)) for a in res.trace.A)
             dw = frozen_list(res.weight_changes)
             db = frozen_list(res.bias_changes)
@@ -1145,10 +1156,10 @@ class TrainingWorker(QObject):
             train_accuracy=ev.get("train_accuracy"), test_accuracy=ev.get("test_accuracy"),
             eval_samples=int(ev.get("samples", 0)),
             markers=tuple(self._markers),
-            extent=extent, grid_xs=frozen(xs), grid_ys=frozen(ys),
-            grid_output=None if g_out is None else frozen(np.asarray(g_out, dtype=np.float32)),
-            grid_activations=tuple(frozen(np.asarray(a, dtype=np.float32)) for a in g_acts),
-            input_images=in_images, curve=curve,
+            extent=plane.extent, grid_xs=frozen(plane.xs), grid_ys=frozen(plane.ys),
+            grid_output=None if plane.output is None else frozen(np.asarray(plane.output, dtype=np.float32)),
+            grid_activations=tuple(frozen(np.asarray(a, dtype=np.float32)) for a in plane.activations),
+            input_images=plane.input_images, curve=curve,
             data_version=self._data_version, arch_version=self._arch_version,
             kind=kind, n_classes=int(getattr(data, "n_classes", 2) or 0),
             points_train=frozen(getattr(data, "points_train", None)),
@@ -1158,7 +1169,7 @@ class TrainingWorker(QObject):
             image_shape=None if data.image_shape is None else tuple(data.image_shape),
             class_names=tuple(getattr(data, "class_names", ()) or ()),
             axis_names=None if getattr(data, "axis_names", None) is None else tuple(data.axis_names),
-            slice_note=slice_note, held_inputs=held,
+            slice_note=plane.note, held_inputs=plane.held_inputs,
             image_results=self._results_for_images(force),
             steps_per_epoch=int(tr.steps_per_epoch), target_epochs=int(self._state.epochs),
             epoch_fraction=tr.samples_in_epoch / tr.m_train if tr.m_train else 0.0,

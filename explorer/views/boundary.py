@@ -177,6 +177,11 @@ class BoundaryView(QWidget):
         return {("x1",): 0, ("x2",): 1}.get(tuple(snap.features))
 
     @classmethod
+    def has_function_plot(cls, snap: Snapshot) -> bool:
+        """Whether the data is drawn as ŷ over one input (see function_curve), without making the curve."""
+        return snap.curve is not None or cls.function_input(snap) is not None
+
+    @classmethod
     def function_curve(cls, snap: Snapshot) -> Curve | None:
         """The network as a function of its one input, when it has one: a table of one input column
         (the worker's curve), or the playground's x1 or x2 alone with a regression target (a plane
