@@ -12,7 +12,6 @@ from .network import Gradients, Network, Trace
 from .trainer import Phase, StepResult, Trainer, TrainingDiverged
 
 
-
 def warmup(dtypes=("float64", "float32")):
     """Compile (or load from the cache) every kernel a session uses, so the first real step is
     instant. Returns the seconds it took."""
@@ -36,7 +35,7 @@ def warmup(dtypes=("float64", "float32")):
     return time.perf_counter() - start
 
 
-__all__ = ["warmup", 
-    "Network", "Trainer", "Trace", "Gradients", "StepResult", "Phase", "TrainingDiverged",
+__all__ = [
+    "warmup", "Network", "Trainer", "Trace", "Gradients", "StepResult", "Phase", "TrainingDiverged",
     "datasets", "grid", "HIDDEN_ACTIVATIONS", "OUTPUT_ACTIVATIONS", "LOSSES", "OPTIMIZERS", "INITS",
 ]

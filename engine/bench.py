@@ -171,9 +171,9 @@ def _step_products_seconds(new, matmul, steps, batch, sizes, repeats):
     """Seconds for `steps` steps of only the five matrix products a [d, h, k] network's step makes,
     on arrays made by new(shape) and multiplied by matmul(a, b, out)."""
     (d, h, k) = sizes
-    W1, W2, XB, A1, dZ1, dZ2 = (new(shape) for shape in ((h, d), (k, h), (batch, d), (h, batch), (h, batch),
+    W1, W2, XT, A1, dZ1, dZ2 = (new(shape) for shape in ((h, d), (k, h), (d, batch), (h, batch), (h, batch),
                                                          (k, batch)))
-    products = ((W1, XB.T), (W2, A1), (dZ1, XB), (dZ2, A1.T), (W2.T, dZ2))
+    products = ((W1, XT), (W2, A1), (dZ1, XT.T), (dZ2, A1.T), (W2.T, dZ2))
     outs = [new((a.shape[0], b.shape[1])) for a, b in products]
 
     def one_step():
@@ -191,23 +191,23 @@ def same_shapes_seconds(steps, batch=128, sizes=MNIST_SIZES, repeats=3):
     compiled code as the training loop calls them: the floor for the engine's epoch."""
     rng = np.random.default_rng(0)
     (d, h, k) = sizes
-    W1, W2, XB, A1, dZ1, dZ2 = (rng.random(shape, dtype=np.float32)
-                                for shape in ((h, d), (k, h), (batch, d), (h, batch), (h, batch), (k, batch)))
+    W1, W2, XT, A1, dZ1, dZ2 = (rng.random(shape, dtype=np.float32)
+                                for shape in ((h, d), (k, h), (d, batch), (h, batch), (h, batch), (k, batch)))
     Z1, Z2, dW1, dW2, dA1 = (np.empty(shape, np.float32) for shape in ((h, batch), (k, batch), (h, d), (k, h),
                                                                      (h, batch)))
-    args = (W1, XB, W2, A1, dZ1, dZ2, Z1, Z2, dW1, dW2, dA1, threads.PARTS)
+    args = (W1, XT, W2, A1, dZ1, dZ2, Z1, Z2, dW1, dW2, dA1, threads.PARTS)
     _step_products(1, *args)
     return min(_timed(_step_products, steps, *args) for _ in range(repeats))
 
 
 @njit(cache=True, nogil=True)
-def _step_products(n_steps, W1, XB, W2, A1, dZ1, dZ2, Z1, Z2, dW1, dW2, dA1, parts):
+def _step_products(n_steps, W1, XT, W2, A1, dZ1, dZ2, Z1, Z2, dW1, dW2, dA1, parts):
     """n_steps steps of only the five matrix products of a [d, h, k] network's step, with the
-    input batch as rows as kernels.train_loop keeps it."""
+    input batch as columns as kernels.train_loop keeps it."""
     for _ in range(n_steps):
-        kernels.matmul_split(W1, XB.T, Z1, parts)
+        kernels.matmul_split(W1, XT, Z1, parts)
         kernels.matmul(W2, A1, Z2)
-        kernels.matmul_split(dZ1, XB, dW1, parts)
+        kernels.matmul_split(dZ1, XT.T, dW1, parts)
         kernels.matmul(dZ2, A1.T, dW2)
         kernels.matmul(W2.T, dZ2, dA1)
 
@@ -223,15 +223,15 @@ def torch_same_shapes_seconds(steps, batch=128, sizes=MNIST_SIZES, repeats=3):
 
 def memory_passes_seconds(X_rows, order, steps, batch=128, sizes=MNIST_SIZES, repeats=2):
     """The time of the two passes over memory one epoch makes besides its products, with the
-    engine's own kernels: gathering each batch's rows from the data (at random places in it), and
+    engine's own kernels: gathering each batch's samples from the data (rows at random places in it), and
     one RMSprop update of every parameter per step. Returns (gather seconds, update seconds)."""
     parts = threads.parts()
-    XB = np.empty((batch, X_rows.shape[1]), X_rows.dtype)
+    XT = np.empty((X_rows.shape[1], batch), X_rows.dtype)
     batches = [order[i * batch:(i + 1) * batch].astype(np.int64) for i in range(steps)]
 
     def gather_all():
         for idx in batches:
-            kernels.gather_rows(X_rows, idx, XB, parts)
+            kernels.gather_columns(X_rows, idx, XT, parts)
 
     net = Network(sizes, dtype=np.float32)
     rng = np.random.default_rng(0)

@@ -2,7 +2,8 @@
 
 Private: they trust their input (shapes, dtypes, codes); the public classes validate first.
 Layouts: weights W (n_out, n_in) C-contiguous, activations (n, m) with samples as columns.
-The input batch is gathered as rows XB (m, d), so the first layer reads XB.T.
+The input batch is gathered as columns XT (d, m), like every layer's activations, so the kernels
+meet one layout per argument and each is compiled once.
 """
 
 import math
@@ -542,7 +543,7 @@ def hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, parts):
     n, k = W.shape
     n_blocks = blocks(parts, k, n * k * dZ.shape[1], PARALLEL_MIN_MACS)
     if n_blocks == 1:
-        _hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev)
+        _hidden_error(W[:, :k], dZ, Z_prev, A_prev, act_prev, dZ_prev)
     else:
         _hidden_error_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, n_blocks)
 
@@ -564,7 +565,7 @@ def error_and_grads_below(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, A_below_T, d
     m = dZ.shape[1]
     n_blocks = blocks(parts, k, n * k * m + k * m * dW_prev.shape[1], PARALLEL_MIN_MACS)
     if n_blocks == 1:
-        _hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev)
+        _hidden_error(W[:, :k], dZ, Z_prev, A_prev, act_prev, dZ_prev)
         return _weight_grads(dZ_prev, A_below_T, dW_prev, db_prev, 1.0)
     return _error_and_grads_below_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, A_below_T, dW_prev, db_prev,
                                          n_blocks)
@@ -583,6 +584,8 @@ def _error_and_grads_below_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, A_be
 
 @njit(**JIT)   # not inlined like the others: its eight derivative loops would be compiled into every caller
 def _hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev):
+    # W is a block of columns, W[:, lo:hi], even when there is one block (W[:, :k]): one array
+    # layout, so this is compiled once.
     n, k = W.shape
     m = dZ.shape[1]
     if n * k * m >= BLAS_MIN_MACS:
@@ -901,31 +904,32 @@ def state_sums(theta, state, parts):
 
 
 @njit(inline="always", **JIT)
-def gather_rows(X_rows, idx, XB, parts):
-    """XB[s] = X_rows[idx[s]]: the mini-batch as rows, one contiguous copy per sample; a large batch
-    is split into up to `parts` blocks of samples copied at once."""
-    m = idx.shape[0]
-    n_blocks = blocks(parts, m, m * X_rows.shape[1], PARALLEL_MIN_VALUES)
+def gather_columns(X_rows, idx, XT, parts):
+    """XT[:, s] = X_rows[idx[s]]: the mini-batch as columns, samples as MATH.md lays them out. Read
+    one feature at a time across the batch, so every write is contiguous and the batch's rows stay
+    in cache between features. Many features are split into up to `parts` blocks copied at once."""
+    d = X_rows.shape[1]
+    n_blocks = blocks(parts, d, d * idx.shape[0], PARALLEL_MIN_VALUES)
     if n_blocks == 1:
-        _gather_rows(X_rows, idx, XB)
+        _gather_columns(X_rows, idx, XT, 0, d)
     else:
-        _gather_rows_blocks(X_rows, idx, XB, n_blocks)
+        _gather_columns_blocks(X_rows, idx, XT, n_blocks)
 
 
 @njit(**PARALLEL_JIT)
-def _gather_rows_blocks(X_rows, idx, XB, n_blocks):
+def _gather_columns_blocks(X_rows, idx, XT, n_blocks):
     for p in prange(n_blocks):
-        lo, hi = block(idx.shape[0], n_blocks, p)
-        _gather_rows(X_rows, idx[lo:hi], XB[lo:hi])
+        lo, hi = block(X_rows.shape[1], n_blocks, p)
+        _gather_columns(X_rows, idx, XT, lo, hi)
 
 
 @njit(inline="always", **JIT)
-def _gather_rows(X_rows, idx, XB):
-    d = X_rows.shape[1]
-    for s in range(idx.shape[0]):
-        row = idx[s]
-        for j in range(d):
-            XB[s, j] = X_rows[row, j]
+def _gather_columns(X_rows, idx, XT, lo, hi):
+    """Features lo..hi−1 of the batch."""
+    m = idx.shape[0]
+    for k in range(lo, hi):
+        for s in range(m):
+            XT[k, s] = X_rows[idx[s], k]
 
 
 @njit(**JIT)
@@ -966,8 +970,8 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
         n_max = max(n_max, sizes[l])
         total_units += sizes[l]
     dtype = theta.dtype
-    XB = np.empty((batch_size, d), dtype)
-    YB = np.empty((batch_size, sizes[L]), dtype)
+    xbuf = np.empty(d * batch_size, dtype)
+    ybuf = np.empty(sizes[L] * batch_size, dtype)
     zbuf = np.empty(total_units * batch_size, dtype)
     abuf = np.empty(total_units * batch_size, dtype)
     dzbuf = np.empty(total_units * batch_size, dtype)
@@ -981,8 +985,11 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
         epoch_pos = cursor % M
         m = min(batch_size, M - epoch_pos)
         idx = order[cursor:cursor + m]
-        gather_rows(X_rows, idx, XB[:m], parts)
-        gather_rows(Y_rows, idx, YB[:m], parts)
+        # views of whole buffers, not slices of a (d, batch_size) array, so they are C-contiguous
+        XT = _view(xbuf, 0, d, m)
+        YT = _view(ybuf, 0, sizes[L], m)
+        gather_columns(X_rows, idx, XT, parts)
+        gather_columns(Y_rows, idx, YT, parts)
         # forward
         for l in range(L):
             n_out = sizes[l + 1]
@@ -990,26 +997,21 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
             W, b = _layer_views(theta, p_off, sizes, l)
             Z = _view(zbuf, u_off[l], n_out, m)
             A = _view(abuf, u_off[l], n_out, m)
-            if l == 0:
-                affine_activate(W, b, XB[:m].T, Z, A, acts[l], parts)
-            else:
-                affine_activate(W, b, _view(abuf, u_off[l - 1], n_in, m), Z, A, acts[l], parts)
+            A_prev = XT if l == 0 else _view(abuf, u_off[l - 1], n_in, m)
+            affine_activate(W, b, A_prev, Z, A, acts[l], parts)
         A_out = _view(abuf, u_off[L - 1], sizes[L], m)
-        losses[step] = cost(loss, A_out, YB[:m].T, log_eps)
+        losses[step] = cost(loss, A_out, YT, log_eps)
         if not is_finite(losses[step]):
             return step, False, cursor
         # backward: dZ here is already divided by m, so dW and db need no further scaling
         output_error(acts[L - 1], loss, _view(zbuf, u_off[L - 1], sizes[L], m), A_out,
-                     YB[:m].T, _view(dzbuf, u_off[L - 1], sizes[L], m), 1.0 / m)
+                     YT, _view(dzbuf, u_off[L - 1], sizes[L], m), 1.0 / m)
         # the output layer's weight gradients, then for each layer l from the top: the error of
         # layer l−1 and, in the same pass, layer l−1's weight gradients
         top = L - 1
         dW, db = _layer_views(grad, p_off, sizes, top)
-        if top == 0:
-            g_sum = weight_grads(_view(dzbuf, u_off[0], sizes[1], m), XB[:m], dW, db, 1.0, parts)
-        else:
-            g_sum = weight_grads(_view(dzbuf, u_off[top], sizes[L], m),
-                                 _view(abuf, u_off[top - 1], sizes[top], m).T, dW, db, 1.0, parts)
+        A_below = XT if top == 0 else _view(abuf, u_off[top - 1], sizes[top], m)
+        g_sum = weight_grads(_view(dzbuf, u_off[top], sizes[L], m), A_below.T, dW, db, 1.0, parts)
         for l in range(top, 0, -1):
             n_out = sizes[l + 1]
             n_in = sizes[l]
@@ -1019,11 +1021,8 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
             A_prev = _view(abuf, u_off[l - 1], n_in, m)
             dZ_prev = _view(dzbuf, u_off[l - 1], n_in, m)
             dW, db = _layer_views(grad, p_off, sizes, l - 1)
-            if l == 1:
-                g_sum += error_and_grads_below(W, dZ, Z_prev, A_prev, acts[l - 1], dZ_prev, XB[:m], dW, db, parts)
-            else:
-                g_sum += error_and_grads_below(W, dZ, Z_prev, A_prev, acts[l - 1], dZ_prev,
-                                               _view(abuf, u_off[l - 2], sizes[l - 1], m).T, dW, db, parts)
+            A_below = XT if l == 1 else _view(abuf, u_off[l - 2], sizes[l - 1], m)
+            g_sum += error_and_grads_below(W, dZ, Z_prev, A_prev, acts[l - 1], dZ_prev, A_below.T, dW, db, parts)
         if not is_finite(g_sum):
             return step, False, cursor
         set_step(opt, hyper, t + 1)

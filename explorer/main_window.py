@@ -451,7 +451,7 @@ class MainWindow(QMainWindow):
 
     def _on_worker_status(self, text: str) -> None:
         self.show_message(text)
-        # a first start compiles the kernels for about a minute: the seconds counted show it is at work
+        # a first start compiles the kernels for about half a minute: the seconds counted show it is at work
         if text.startswith(LOADING_KERNELS):
             self._loading_since = (text.rstrip("…"), time.perf_counter())
             self.loading_clock.start()

@@ -224,7 +224,7 @@ class TrainingWorker(QObject):
             self._drain(block=True)
 
     def _startup(self) -> None:
-        self.status_changed.emit(f"{LOADING_KERNELS} the engine's kernels (compiled on a first start: about a minute)…")
+        self.status_changed.emit(f"{LOADING_KERNELS} the engine's kernels (compiled on a first start: about half a minute)…")
         t0 = time.perf_counter()
         try:
             self._compile()
@@ -267,7 +267,7 @@ class TrainingWorker(QObject):
             return
         import engine
         self.status_changed.emit(f"{LOADING_KERNELS} the kernels for {dtype} networks (compiled once, the first time: "
-                                 "about a minute)…")
+                                 "about half a minute)…")
         t0 = time.perf_counter()
         engine.warmup((dtype,))
         _KERNELS_READY.add(dtype)

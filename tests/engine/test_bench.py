@@ -12,7 +12,7 @@ def test_epoch_flops_count_forward_weight_gradients_and_the_error_sent_below_lay
 
 
 def test_memory_passes_are_timed_with_the_engines_kernels(monkeypatch):
-    calls = {"gather_rows": 0, "update_params_in_place": 0}
+    calls = {"gather_columns": 0, "update_params_in_place": 0}
     for name in calls:
         kernel = getattr(bench.kernels, name)
 
@@ -25,7 +25,7 @@ def test_memory_passes_are_timed_with_the_engines_kernels(monkeypatch):
     gather, update = bench.memory_passes_seconds(X_rows, rng.permutation(400), steps=6, batch=50,
                                                  sizes=[20, 16, 3], repeats=2)
     assert 0 < gather < 5 and 0 < update < 5
-    assert calls == {"gather_rows": 6 * 3, "update_params_in_place": 6 * 3}     # warm-up and two repeats
+    assert calls == {"gather_columns": 6 * 3, "update_params_in_place": 6 * 3}     # warm-up and two repeats
 
 
 def test_the_bound_scales_the_timed_square_product_to_the_flops():
@@ -55,14 +55,14 @@ def test_the_table_says_whether_each_goal_is_met(monkeypatch, capsys):
     assert "1.29× the matmul bound (0.339 s) / goal 1.3× (met)" in capsys.readouterr().out
 
 
-def test_the_step_products_are_the_five_products_of_a_step_with_the_batch_as_rows():
+def test_the_step_products_are_the_five_products_of_a_step_with_the_batch_as_columns():
     rng = np.random.default_rng(0)
     d, h, k, m = 7, 70, 3, 5
-    W1, W2, XB, A1, dZ1, dZ2 = (rng.random(shape, dtype=np.float32)
-                                for shape in ((h, d), (k, h), (m, d), (h, m), (h, m), (k, m)))
+    W1, W2, XT, A1, dZ1, dZ2 = (rng.random(shape, dtype=np.float32)
+                                for shape in ((h, d), (k, h), (d, m), (h, m), (h, m), (k, m)))
     Z1, Z2, dW1, dW2, dA1 = (np.zeros(shape, np.float32) for shape in ((h, m), (k, m), (h, d), (k, h), (h, m)))
-    bench._step_products(2, W1, XB, W2, A1, dZ1, dZ2, Z1, Z2, dW1, dW2, dA1, 2)
-    for got, want in ((Z1, W1 @ XB.T), (Z2, W2 @ A1), (dW1, dZ1 @ XB), (dW2, dZ2 @ A1.T), (dA1, W2.T @ dZ2)):
+    bench._step_products(2, W1, XT, W2, A1, dZ1, dZ2, Z1, Z2, dW1, dW2, dA1, 2)
+    for got, want in ((Z1, W1 @ XT), (Z2, W2 @ A1), (dW1, dZ1 @ XT.T), (dW2, dZ2 @ A1.T), (dA1, W2.T @ dZ2)):
         np.testing.assert_allclose(got, want, rtol=1e-5)
     assert bench.same_shapes_seconds(3, batch=m, sizes=[d, h, k], repeats=2) > 0
 

@@ -68,11 +68,11 @@ def test_split_products_equal_one_block():
 
 def test_split_gather_and_sums_equal_one_block():
     X_rows, idx = random(1000, 784), RNG.permutation(1000)[:128].astype(np.int64)
-    XB1, XB2 = np.empty((128, 784), np.float32), np.empty((128, 784), np.float32)
-    kernels.gather_rows(X_rows, idx, XB1, 1)
-    kernels.gather_rows(X_rows, idx, XB2, 2)
-    np.testing.assert_array_equal(XB2, X_rows[idx])
-    np.testing.assert_array_equal(XB1, XB2)
+    XT1, XT2 = np.empty((784, 128), np.float32), np.empty((784, 128), np.float32)
+    kernels.gather_columns(X_rows, idx, XT1, 1)
+    kernels.gather_columns(X_rows, idx, XT2, 2)
+    np.testing.assert_array_equal(XT2, X_rows[idx].T)
+    np.testing.assert_array_equal(XT1, XT2)
     x = random(300_000, dtype=np.float64)
     assert kernels.abs_sum_parts(x, 2) == pytest.approx(np.abs(x).sum(), rel=1e-12)
     x[12345] = np.nan

@@ -19,7 +19,7 @@ def test_startup_compiles_only_the_dtype_of_the_starting_state(monkeypatch):
     worker.status_changed.connect(messages.append)
     worker._startup()
     assert calls == [("float64",)]
-    assert any("float64" in m and "the first time: about a minute" in m for m in messages)
+    assert any("float64" in m and "the first time: about half a minute" in m for m in messages)
     assert messages[-1].startswith("Ready in")
 
 
@@ -42,7 +42,7 @@ def test_data_that_needs_another_dtype_compiles_it_once_and_says_so(monkeypatch)
 
 def test_the_window_counts_the_seconds_while_the_kernels_load_and_stops_when_they_are_ready(window, qtbot):
     window.worker.status_changed.emit("Loading the kernels for float32 networks (compiled once, the first time: "
-                                      "about a minute)…")
+                                      "about half a minute)…")
     qtbot.waitUntil(lambda: window.last_message.endswith(": 1 s…"), timeout=3_000)
     assert window.last_message.startswith("Loading the kernels for float32 networks (compiled once")
     window.worker.status_changed.emit("Kernels for float32 networks ready in 1.2 s.")
