@@ -537,48 +537,30 @@ def _weight_grads(dZ, A_prev_T, dW, db, scale):
 
 
 @njit(inline="always", **JIT)
-def hidden_error(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, parts):
-    """dZˡ⁻¹ = (Wˡ)ᵀ · dZˡ ⊙ fˡ⁻¹'(Zˡ⁻¹). A large product is split by rows of dZˡ⁻¹ (columns of W)
-    into up to `parts` blocks computed at once."""
-    n, k = W.shape
-    n_blocks = blocks(parts, k, n * k * dZ.shape[1], PARALLEL_MIN_MACS)
-    if n_blocks == 1:
-        _hidden_error(W[:, :k], dZ, Z_prev, A_prev, act_prev, dZ_prev)
-    else:
-        _hidden_error_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, n_blocks)
-
-
-@njit(**PARALLEL_JIT)
-def _hidden_error_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, n_blocks):
-    for p in prange(n_blocks):
-        lo, hi = block(W.shape[1], n_blocks, p)
-        _hidden_error(W[:, lo:hi], dZ, Z_prev[lo:hi], A_prev[lo:hi], act_prev, dZ_prev[lo:hi])
-
-
-@njit(inline="always", **JIT)
-def error_and_grads_below(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, A_below_T, dW_prev, db_prev, parts):
-    """hidden_error (dZˡ⁻¹ from dZˡ), then weight_grads of layer l−1 (from dZˡ⁻¹ and Aˡ⁻²ᵀ, given
-    as A_below_T). Both split by rows of dZˡ⁻¹, so when split, each core computes its block's
-    error and at once that block's weight gradients: one parallel loop instead of two. Returns
-    weight_grads' Σ|dW| + Σ|db|."""
+def error_and_grads_below(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, A_below_T, dW_prev, db_prev, scale, parts):
+    """The error of layer l−1, dZˡ⁻¹ = (Wˡ)ᵀ · dZˡ ⊙ fˡ⁻¹'(Zˡ⁻¹) (MATH.md), then weight_grads of
+    layer l−1 (from dZˡ⁻¹ and Aˡ⁻²ᵀ, given as A_below_T, times scale). A large product is split by
+    rows of dZˡ⁻¹ (columns of W) into up to `parts` blocks: each core computes its block's error
+    and at once that block's weight gradients, in one parallel loop. Returns weight_grads'
+    Σ|dW| + Σ|db|."""
     n, k = W.shape
     m = dZ.shape[1]
     n_blocks = blocks(parts, k, n * k * m + k * m * dW_prev.shape[1], PARALLEL_MIN_MACS)
     if n_blocks == 1:
         _hidden_error(W[:, :k], dZ, Z_prev, A_prev, act_prev, dZ_prev)
-        return _weight_grads(dZ_prev, A_below_T, dW_prev, db_prev, 1.0)
+        return _weight_grads(dZ_prev, A_below_T, dW_prev, db_prev, scale)
     return _error_and_grads_below_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, A_below_T, dW_prev, db_prev,
-                                         n_blocks)
+                                         scale, n_blocks)
 
 
 @njit(**PARALLEL_JIT)
 def _error_and_grads_below_blocks(W, dZ, Z_prev, A_prev, act_prev, dZ_prev, A_below_T, dW_prev, db_prev,
-                                  n_blocks):
+                                  scale, n_blocks):
     sums = np.zeros(n_blocks)
     for p in prange(n_blocks):
         lo, hi = block(W.shape[1], n_blocks, p)
         _hidden_error(W[:, lo:hi], dZ, Z_prev[lo:hi], A_prev[lo:hi], act_prev, dZ_prev[lo:hi])
-        sums[p] = _weight_grads(dZ_prev[lo:hi], A_below_T, dW_prev[lo:hi], db_prev[lo:hi], 1.0)
+        sums[p] = _weight_grads(dZ_prev[lo:hi], A_below_T, dW_prev[lo:hi], db_prev[lo:hi], scale)
     return sums.sum()
 
 
@@ -1022,7 +1004,7 @@ def train_loop(sizes, acts, loss, opt, theta, state, grad, p_off,
             dZ_prev = _view(dzbuf, u_off[l - 1], n_in, m)
             dW, db = _layer_views(grad, p_off, sizes, l - 1)
             A_below = XT if l == 1 else _view(abuf, u_off[l - 2], sizes[l - 1], m)
-            g_sum += error_and_grads_below(W, dZ, Z_prev, A_prev, acts[l - 1], dZ_prev, A_below.T, dW, db, parts)
+            g_sum += error_and_grads_below(W, dZ, Z_prev, A_prev, acts[l - 1], dZ_prev, A_below.T, dW, db, 1.0, parts)
         if not is_finite(g_sum):
             return step, False, cursor
         set_step(opt, hyper, t + 1)

@@ -274,13 +274,16 @@ class Network:
         parts = threads.parts()
         dZ[L - 1] = np.empty_like(trace.Z[L - 1])
         kernels.output_error(codes[L - 1], self.loss_code(), trace.Z[L - 1], trace.A[L], Y, dZ[L - 1], 1.0)
-        for l in range(L - 1, -1, -1):
+        for l in range(L):
             dW[l] = np.empty_like(self.weights[l])
             db[l] = np.empty_like(self.biases[l])
-            kernels.weight_grads(dZ[l], trace.A[l].T, dW[l], db[l], 1.0 / m, parts)
-            if l > 0:
-                dZ[l - 1] = np.empty_like(trace.Z[l - 1])
-                kernels.hidden_error(self.weights[l], dZ[l], trace.Z[l - 1], trace.A[l], codes[l - 1], dZ[l - 1], parts)
+        kernels.weight_grads(dZ[L - 1], trace.A[L - 1].T, dW[L - 1], db[L - 1], 1.0 / m, parts)
+        # then for each layer l from the top: the error of layer l−1 and, in the same pass (as the
+        # training loop does it), layer l−1's weight gradients
+        for l in range(L - 1, 0, -1):
+            dZ[l - 1] = np.empty_like(trace.Z[l - 1])
+            kernels.error_and_grads_below(self.weights[l], dZ[l], trace.Z[l - 1], trace.A[l], codes[l - 1], dZ[l - 1],
+                                          trace.A[l - 1].T, dW[l - 1], db[l - 1], 1.0 / m, parts)
         return Gradients(dZ, dW, db)
 
     # ----- copies and files --------------------------------------------------------------------

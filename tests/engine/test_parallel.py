@@ -56,14 +56,23 @@ def test_split_products_equal_one_block():
     assert np.isnan(kernels.weight_grads(dZ, X, dW2, db2, 0.5, 2))
     dZ[300, 7] = 0.0
 
-    # the error sent back through W (512 × 784): split by W's columns
+    # the error sent back through W (512 × 784), split by W's columns, and in the same pass the
+    # weight gradients of the layer below (784 × 30, from its 30 inputs)
     Z_prev = random(784, 64)
     A_prev = np.maximum(Z_prev, 0)
-    out1, out2 = np.empty((784, 64), np.float32), np.empty((784, 64), np.float32)
-    kernels.hidden_error(W, dZ, Z_prev, A_prev, kernels.RELU, out1, 1)
-    kernels.hidden_error(W, dZ, Z_prev, A_prev, kernels.RELU, out2, 2)
-    np.testing.assert_allclose(out2, out1, **PRODUCT_TOLERANCE)
-    assert np.all(out2[Z_prev < 0] == 0)
+    A_below = random(30, 64)
+    results = []
+    for parts in (1, 2):
+        out, dW_below, db_below = np.empty((784, 64), np.float32), np.empty((784, 30), np.float32), np.empty((784, 1), np.float32)
+        total = kernels.error_and_grads_below(W, dZ, Z_prev, A_prev, kernels.RELU, out, A_below.T, dW_below, db_below,
+                                              0.5, parts)
+        results.append((out, dW_below, db_below, total))
+    for one, split in zip(results[0], results[1]):
+        np.testing.assert_allclose(split, one, **PRODUCT_TOLERANCE)
+    out, dW_below, db_below, _ = results[1]
+    np.testing.assert_allclose(out, (W.T @ dZ) * (Z_prev > 0), **PRODUCT_TOLERANCE)
+    np.testing.assert_allclose(dW_below, 0.5 * out @ A_below.T, rtol=1e-4, atol=1e-3)
+    np.testing.assert_allclose(db_below[:, 0], 0.5 * out.sum(axis=1), rtol=1e-4, atol=1e-3)
 
 
 def test_split_gather_and_sums_equal_one_block():
@@ -168,7 +177,7 @@ def test_at_most_one_core_keeps_products_whole_on_this_thread_only(monkeypatch):
 def test_a_step_at_most_one_core_matches_a_split_step(monkeypatch):
     one, two = big_trainer(2, monkeypatch), big_trainer(2, monkeypatch)
     parts_used = []
-    for name in ("weight_grads", "update_params"):
+    for name in ("weight_grads", "error_and_grads_below", "update_params"):
         kernel = getattr(kernels, name)
         monkeypatch.setattr(kernels, name, lambda *args, kernel=kernel: parts_used.append(args[-1]) or kernel(*args))
     with threads.at_most(1):
