@@ -174,7 +174,12 @@ class CostSliceView(QWidget):
         else:
             for item in (self.tangent, self.step_line, self.current, self.next_point):
                 item.setData([], [])
-        self.caption.setText(slice_caption(s, sym, view.batch_source))
+        caption = slice_caption(s, sym, view.batch_source)
+        if not finite.any():
+            # nothing to fit a range to: show the line's span of w, not an empty plot's 0 to 1
+            self.plot.setRange(xRange=(s.values[0], s.values[-1]), yRange=(0, 1), padding=0.05)
+            caption += " J is infinite all along this line, so there is no curve to draw."
+        self.caption.setText(caption)
 
     def _enable_buttons(self, view) -> None:
         """Pin needs a selected weight that is not already the pinned one; Back to 1-D needs a pinned

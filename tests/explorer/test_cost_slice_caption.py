@@ -50,3 +50,20 @@ def test_the_cost_slice_view_shows_that_caption(qtbot):
                                   selection=("weight", 0, 0, 0), second=None))
     assert view.caption.text() == slice_caption(sl, "w", "the next mini-batch")
     assert "moves w by +3.07e−5 to 0.53284" in view.caption.text()
+
+
+def test_a_slice_whose_cost_is_infinite_everywhere_says_so_and_spans_its_weights(qtbot):
+    import numpy as np
+
+    from explorer.inspector import SliceInfo
+    from explorer.views.cost_slice import CostSliceView
+    view = CostSliceView()
+    qtbot.addWidget(view)
+    inf = float("inf")
+    sl = SliceInfo(values=np.linspace(-3e6, -1e6, 5), costs=np.full(5, inf), w=-2e6, cost=inf, slope=-inf,
+                   new_w=float("nan"), new_cost=float("nan"))
+    view.set_view(SimpleNamespace(slice=sl, surface=None, chain=None, batch_source="the next mini-batch",
+                                  selection=("weight", 0, 0, 0), second=None))
+    assert view.caption.text().endswith("J is infinite all along this line, so there is no curve to draw.")
+    (x0, x1), _ = view.plot.getViewBox().viewRange()
+    assert x0 <= -3e6 and -1e6 <= x1 < 0
