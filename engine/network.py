@@ -268,20 +268,15 @@ class Network:
         Y = self.check_targets(Y, m)
         L = self.n_layers
         codes = self.activation_codes()
-        dZ = [None] * L
-        dW = [None] * L
-        db = [None] * L
+        dZ = [np.empty_like(z) for z in trace.Z]
+        dW = [np.empty_like(w) for w in self.weights]
+        db = [np.empty_like(b) for b in self.biases]
         parts = threads.parts()
-        dZ[L - 1] = np.empty_like(trace.Z[L - 1])
         kernels.output_error(codes[L - 1], self.loss_code(), trace.Z[L - 1], trace.A[L], Y, dZ[L - 1], 1.0)
-        for l in range(L):
-            dW[l] = np.empty_like(self.weights[l])
-            db[l] = np.empty_like(self.biases[l])
         kernels.weight_grads(dZ[L - 1], trace.A[L - 1].T, dW[L - 1], db[L - 1], 1.0 / m, parts)
         # then for each layer l from the top: the error of layer l−1 and, in the same pass (as the
         # training loop does it), layer l−1's weight gradients
         for l in range(L - 1, 0, -1):
-            dZ[l - 1] = np.empty_like(trace.Z[l - 1])
             kernels.error_and_grads_below(self.weights[l], dZ[l], trace.Z[l - 1], trace.A[l], codes[l - 1], dZ[l - 1],
                                           trace.A[l - 1].T, dW[l - 1], db[l - 1], 1.0 / m, parts)
         return Gradients(dZ, dW, db)
