@@ -52,6 +52,12 @@ def fmt(v) -> str:
     return num(v)
 
 
+def finite_span(values) -> tuple[float, float] | None:
+    """(lowest, highest) of the finite values, or None when none is finite."""
+    finite = np.asarray(values)[np.isfinite(values)]
+    return (float(finite.min()), float(finite.max())) if finite.size else None
+
+
 def _drawing_scale(largest: float, values: np.ndarray) -> float:
     """The magnitude a drawing is scaled to: the largest, unless that is infinite or NaN (then the
     largest finite one, found only then) or zero (then 1)."""
@@ -847,11 +853,10 @@ class NetworkGraphView(QWidget):
             return f"drawn over {fmt(curve.xs[0])} … {fmt(curve.xs[-1])}"
         if l - 1 >= len(curve.activations) or j >= curve.activations[l - 1].shape[0]:
             return ""
-        values = curve.activations[l - 1][j]
-        finite = values[np.isfinite(values)]
-        if not finite.size:
+        span = finite_span(curve.activations[l - 1][j])
+        if span is None:
             return f"not a number anywhere over {curve.input_name}"
-        return f"from {fmt(finite.min())} to {fmt(finite.max())} over {curve.input_name}"
+        return f"from {fmt(span[0])} to {fmt(span[1])} over {curve.input_name}"
 
     def _brush(self, i: int) -> QBrush:
         cache = getattr(self, "_brush_cache", None)
@@ -1112,9 +1117,9 @@ class NeuronZoom(QWidget):
             return False
         self._curve_mode(True, curve.input_name)
         self.setWindowTitle(name)
-        finite = values[np.isfinite(values)]
-        span = f"range {fmt(finite.min())} … {fmt(finite.max())}" if finite.size else "not a number anywhere"
-        self.title.setText(f"{name}: step {snap.step:,}, {span} over {curve.input_name}")
+        span = finite_span(values)
+        spanned = "not a number anywhere" if span is None else f"range {fmt(span[0])} … {fmt(span[1])}"
+        self.title.setText(f"{name}: step {snap.step:,}, {spanned} over {curve.input_name}")
         self.line.setData(np.asarray(curve.xs), np.asarray(values))
         return True
 
