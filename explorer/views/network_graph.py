@@ -217,7 +217,8 @@ class LayerHeader(QWidget):
         row = buttons + self.label.fontMetrics().horizontalAdvance(self._full_text) + 4
         if self.combo is None:
             return row
-        return max(row, self.combo.sizeHint().width() + 2 + self.menu_button.sizeHint().width())
+        # the menu button's fixed width: its size hint is wider than it is drawn
+        return max(row, self.combo.sizeHint().width() + 2 + self.menu_button.maximumWidth())
 
 
 class NetworkGraphView(QWidget):
@@ -679,6 +680,9 @@ class NetworkGraphView(QWidget):
         for i, h in enumerate(self._headers):
             cx = view_x + left + i * col_w
             room = int(col_w * 0.9 * rows) if ncol > 1 else 200               # a gap between neighbours
+            if i == ncol - 1:
+                # the output's header has no neighbour on its right: it may use the strip to its end
+                room = max(room, self.header.width() - right_edge[i % rows] - 2)
             w = int(max(min(h.full_width(), room), MIN_HEADER_W))
             # centred over the column, but inside the header strip (the inputs' one sits near its
             # edge) and clear of the header before it in its row

@@ -75,3 +75,29 @@ def test_a_layer_of_up_to_32_is_drawn_in_full_while_the_graph_is_tall_enough(mak
     win.resize(1400, 1300)
     qtbot.waitUntil(lambda: len(graph._shown[1]) == 24, timeout=10_000)
     assert graph._selected == ("weight", 0, 23, 1)
+
+
+def _text_fits(combo):
+    """Whether the combo box draws its current text whole, not elided."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionComboBox
+    option = QStyleOptionComboBox()
+    combo.initStyleOption(option)
+    field = combo.style().subControlRect(QStyle.CC_ComboBox, option, QStyle.SC_ComboBoxEditField, combo)
+    return combo.fontMetrics().horizontalAdvance(combo.currentText()) <= field.width()
+
+
+def test_the_output_header_shows_its_whole_activation_in_a_small_window(make_window, qtbot):
+    # 1280×720 with three hidden layers of a 7-input network: the output's header used to get the
+    # width of one column's share and cut "sigmoid" to "sigmoi…"; it may use the strip to its end
+    from explorer.state import AppState
+    win = make_window(AppState().replace(features=("x1", "x2", "x1²", "x2²", "x1·x2", "sin x1", "sin x2"),
+                                         hidden=(8, 8, 5), activations=("tanh",) * 3), size=(1280, 720))
+    qtbot.waitUntil(lambda: len(win.snapshot.sizes) == 5, timeout=10_000)
+    qtbot.wait(200)
+    headers = win.graph._headers
+    output = headers[-1]
+    assert output.combo.currentText() == "sigmoid"
+    assert _text_fits(output.combo)
+    assert output.geometry().right() <= win.graph.header.width()
+    boxes = [h.geometry() for h in headers]
+    assert not any(a.intersects(b) for i, a in enumerate(boxes) for b in boxes[i + 1:])
