@@ -323,8 +323,15 @@ class Trainer:
         self.net.set_activation(l, name)
 
     def set_output(self, activation=None, loss=None):
+        """Change the output activation and/or loss. Refused, and nothing changed, when the pair is
+        not allowed or the data's targets do not fit it (bce on a regression's targets, say)."""
+        before = (self.net.activations[-1], self.net.loss_name)
         self.net.set_output(activation, loss)
-        self._data = self._prepare(self.data)
+        try:
+            self._data = self._prepare(self.data)
+        except ValueError:
+            self.net.set_output(*before)
+            raise
 
     def insert_layer(self, l, size, activation="tanh"):
         self._follow(self.net.insert_layer(l, size, activation))

@@ -219,6 +219,16 @@ def test_set_data_refused_leaves_the_trainer_as_it_was():
     still_trains(trainer)
 
 
+def test_an_output_refused_by_the_targets_leaves_the_network_as_it_was():
+    # bce is a valid pair with sigmoid, but a regression's targets are not probabilities
+    data = datasets.make("plane", n=60, noise=0.1, seed=0)
+    trainer = Trainer(Network([2, 4, 1], output="linear", loss="mse", seed=0), data, batch_size=10, seed=0)
+    with pytest.raises(ValueError, match="between 0 and 1"):
+        trainer.set_output("sigmoid", "bce")
+    assert (trainer.net.activations[-1], trainer.net.loss_name) == ("linear", "mse")
+    still_trains(trainer)
+
+
 def test_setting_changes_keep_weights_and_state():
     trainer = trained()
     W, b, state = snapshot(trainer)

@@ -117,6 +117,22 @@ def test_cce_on_two_classes_is_refused_and_a_new_network_starts_a_new_curve(wind
     assert steps == sorted(steps) and steps[-1] <= 5
 
 
+def test_bce_on_a_regression_is_refused_and_training_goes_on(window, qtbot):
+    window.post("data", {"dataset": "plane"})
+    wait_for(qtbot, lambda: window.snapshot.dataset_name == "plane" and window.state.loss == "mse")
+    window.controls.loss.setCurrentText("bce")
+    window.controls.loss.activated.emit(window.controls.loss.currentIndex())
+    wait_for(qtbot, lambda: "needs targets between 0 and 1" in window.last_message)
+    net = window.worker.trainer.net
+    assert (net.activations[-1], net.loss_name) == ("linear", "mse")      # the engine was left as it was
+    wait_for(qtbot, lambda: window.controls.loss.currentText() == "mse")
+    step = window.snapshot.step
+    window.post("train", 20)                                                  # it trains, without an error
+    wait_for(qtbot, lambda: window.snapshot.step >= step + 20)
+    assert window.snapshot.activations[-1] == "linear"
+    assert "error" not in window.last_message.lower()
+
+
 def test_a_lowered_batch_is_said_only_once_the_switch_is_made(tmp_path):
     from explorer.state import AppState
     from explorer.worker import TrainingWorker
