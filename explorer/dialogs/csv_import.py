@@ -235,6 +235,8 @@ class CsvImportDialog(QDialog):
         self._info(text)
 
     def _problem(self) -> str | None:
+        if self.table.n_rows == 0:
+            return "The file has a header but no rows of data."
         feats = self.features()
         if not feats:
             return "Tick at least one feature column: the network's inputs."
@@ -242,7 +244,11 @@ class CsvImportDialog(QDialog):
             return f"{self.label()!r} cannot be both a feature and the label."
         text_cols = [f for f in feats if not self.table.numeric[self.table.index(f)]]
         if text_cols:
-            row, cell = self._first_bad_cell(self.table.index(text_cols[0]))
+            bad = self._first_bad_cell(self.table.index(text_cols[0]))
+            if bad is None:             # not numeric for want of any value at all
+                return (f"Column {text_cols[0]!r} has no values: every cell is missing. Untick it, or fill it "
+                        "in the file.")
+            row, cell = bad
             return (f"row {row}, column {text_cols[0]!r}: {cell!r} is not a number (feature columns must be "
                     "numeric). Fix the file, untick the column, or use it as the label.")
         if len(feats) > 2 and self.plot_x.currentText() == self.plot_y.currentText():

@@ -174,3 +174,26 @@ def test_one_feature_column_imports_a_table_drawn_as_a_function_and_none_is_refu
     assert dlg.result() == QDialog.Accepted
     assert data.kind == "binary" and data.features == ("x",) and data.points_train is None
     assert data.X_train.shape == (1, data.m_train)
+
+
+def test_a_column_with_no_values_and_a_file_with_no_rows_are_refused_with_a_message(qtbot, tmp_path):
+    rows = [f"{i * 0.1:.1f},{(i * 7 % 5) * 0.2:.1f},NA,{'yes' if i % 2 else 'no'}" for i in range(20)]
+    dlg = CsvImportDialog(write(tmp_path, "notes.csv", "a,b,notes,label\n" + "\n".join(rows) + "\n"))
+    qtbot.addWidget(dlg)
+    assert dlg.features() == ["a", "b"] and ok_button(dlg).isEnabled()
+    dlg._checks[2].setChecked(True)                     # every cell of 'notes' is missing
+    assert "Column 'notes' has no values" in dlg.note.text()
+    assert not ok_button(dlg).isEnabled()
+    dlg._on_import()                                    # refused, the dialog stays open with its message
+    assert dlg.dataset is None and "'notes' has no values" in dlg.note.text()
+    dlg._checks[2].setChecked(False)
+    ok_button(dlg).click()
+    assert dlg.dataset is not None and dlg.dataset.X_train.shape[0] == 2
+
+    empty = CsvImportDialog(write(tmp_path, "empty.csv", "a,b,label\n"))
+    qtbot.addWidget(empty)
+    assert "no rows of data" in empty.note.text()
+    for check in empty._checks[:2]:
+        check.setChecked(True)
+    assert "no rows of data" in empty.note.text()
+    assert not ok_button(empty).isEnabled()
