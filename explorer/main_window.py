@@ -628,8 +628,9 @@ class MainWindow(QMainWindow):
             return True
         self._set_playing(False)
         self.post("pause")
+        steps = f"{snap.step:,} step{'s' if snap.step != 1 else ''}"
         box = QMessageBox(QMessageBox.Question, "Replace the network?",
-                          f"The network has trained for {snap.step:,} steps and is not saved.",
+                          f"The network has trained for {steps} and is not saved.",
                           QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, self)
         box.setInformativeText("Save it as a session first, discard it, or cancel and keep it.")
         box.setDefaultButton(QMessageBox.Cancel)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QVBoxLayout, QWidget
 
+from ..numbers import num
 from ..snapshot import Snapshot
 from ..theme import LIGHT, Theme
 from .boundary import BoundaryView
@@ -23,7 +24,7 @@ def describe(snap: Snapshot) -> str:
     if c.test_accuracy is not None:
         parts.append(f"test accuracy {c.test_accuracy:.1%}")
     elif c.test_loss is not None:
-        parts.append(f"test loss {c.test_loss:.4g}")
+        parts.append(f"test loss {num(c.test_loss)}")          # ∞ once it has diverged, not "inf"
     if snap.test_accuracy is not None:
         parts.append(f"yours {snap.test_accuracy:.1%}")
     return " · ".join(parts)

@@ -550,7 +550,7 @@ class MathPanel(QWidget):
             fd = v.fd
             parts.append(f"<p>Finite difference: (J(w+ε) − J(w−ε)) / 2ε = ({num(fd.cost_plus, 10)} − "
                          f"{operand(fd.cost_minus, 10)}) / {num(2 * fd.eps)} = <b>{num(fd.numeric, 6)}</b><br>"
-                         f"relative error to the engine's value: <b>{fd.relative_error:.1e}</b></p>")
+                         f"relative error to the engine's value: <b>{num(fd.relative_error, 2)}</b></p>")
         return "".join(parts)
 
     def _update_html(self, v) -> str:

@@ -98,3 +98,15 @@ def test_a_short_window_gives_both_boundaries_room(make_window, qtbot):
     _open(window, qtbot, "all-linear-deep")
     window.reset_layout()
     assert window.dockWidgetArea(pp.compare_dock) == Qt.LeftDockWidgetArea and pp.compare_dock.isVisible()
+
+
+def test_a_diverged_comparison_writes_its_loss_as_the_app_does():
+    from types import SimpleNamespace
+    from explorer.views.compare import describe
+    compared = SimpleNamespace(sizes=(2, 6, 1), activations=("linear", "linear"), step=7, test_accuracy=None,
+                               test_loss=float("inf"))
+    line = describe(SimpleNamespace(compare=compared, compare_title="Linear", test_accuracy=None))
+    assert line.endswith("step 7 · test loss ∞") and "inf" not in line
+    compared.test_loss = 0.012345
+    assert describe(SimpleNamespace(compare=compared, compare_title="Linear", test_accuracy=None)).endswith(
+        "test loss 0.01235")

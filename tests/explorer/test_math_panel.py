@@ -44,6 +44,7 @@ def test_panel_shows_chain_rule_numbers_equal_to_the_engine(qtbot):
     assert "(agrees)" in text
     fd = inspect.finite_difference(tr.net, X, Y, 0, 1, 0)
     assert f"= {num(fd.numeric, 6)}" in text
+    assert f"relative error to the engine's value: {num(fd.relative_error, 2)}" in text
     for symbol in ("∂loss/∂A³", "∂A³/∂Z³", "∂Z³/∂A²", "∂A²/∂Z²", "∂Z²/∂A¹", "∂A¹₂/∂Z¹₂", "∂Z¹₂/∂w"):
         assert symbol in text
     # the update: w − α·∂J/∂w with the real numbers
