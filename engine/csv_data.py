@@ -294,7 +294,11 @@ def _column_list(table: CsvTable, columns, what: str) -> list[int]:
 
 def standardized(X: np.ndarray, rows) -> np.ndarray:
     """Each feature row of X shifted and scaled to mean 0 and standard deviation 1 over the given
-    sample columns (the training rows); a constant feature is only shifted."""
+    sample columns (the training rows); a constant feature is only shifted. Each row is first
+    divided by its largest magnitude, which changes nothing in the result but keeps the squares
+    of the spread from overflowing for values near 1e300."""
+    largest = np.abs(X[:, rows]).max(axis=1, keepdims=True)
+    X = X / np.where(largest > 0, largest, 1.0)
     mean = X[:, rows].mean(axis=1, keepdims=True)
     sd = X[:, rows].std(axis=1, keepdims=True)
     return (X - mean) / np.where(sd > 0, sd, 1.0)

@@ -190,3 +190,18 @@ def test_replacing_a_tables_samples_refuses_what_does_not_fit(tmp_path):
         datasets.with_samples(data, np.zeros((3, 2)))
     with pytest.raises(ValueError, match="not a table"):
         datasets.with_samples(datasets.make("circle", n=20), np.zeros((2, 2)), [0, 1])
+
+
+def test_standardising_huge_values_gives_what_it_gives_for_small_ones():
+    import warnings
+    from engine.csv_data import standardized
+    X = np.array([[1.0, 2.0, 4.0, -3.0], [5.0, 5.0, 5.0, 5.0]])
+    rows = np.array([0, 1, 2])
+    small = standardized(X, rows)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")                       # no overflow in the squares of the spread
+        huge = standardized(X * 1e300, rows)
+    np.testing.assert_allclose(huge, small, rtol=1e-12)
+    np.testing.assert_allclose(small[0, :3].mean(), 0.0, atol=1e-15)
+    np.testing.assert_allclose(small[0, :3].std(), 1.0)
+    assert np.all(small[1] == 0.0)                           # a constant feature is only shifted
