@@ -213,12 +213,17 @@ class LayerHeader(QWidget):
     def full_width(self) -> int:
         """The width the header needs with its full text. Measured from the text, not from size
         hints, which Qt updates only at the next layout pass."""
-        buttons = sum(b.sizeHint().width() + 2 for b in self._row_buttons)
+        buttons = sum(_drawn_width(b) + 2 for b in self._row_buttons)
         row = buttons + self.label.fontMetrics().horizontalAdvance(self._full_text) + 4
         if self.combo is None:
             return row
-        # the menu button's fixed width: its size hint is wider than it is drawn
-        return max(row, self.combo.sizeHint().width() + 2 + self.menu_button.maximumWidth())
+        return max(row, self.combo.sizeHint().width() + 2 + _drawn_width(self.menu_button))
+
+
+def _drawn_width(button) -> int:
+    """A button's width as laid out: its size hint, or its fixed width when that is narrower (the
+    ⋮ button's hint is 28 px, and it is drawn 18 px wide)."""
+    return min(button.sizeHint().width(), button.maximumWidth())
 
 
 class NetworkGraphView(QWidget):
