@@ -114,7 +114,14 @@ class LayerSpaceView(QWidget):
             self.layer_box.setCurrentIndex(0)
             self.layer_box.blockSignals(False)
             self._fill_axes()
+            self.Z = None                   # a map of the old network does not fit the new axes
         if self.isVisible() or self.Z is None:
+            self.compute()
+
+    def showEvent(self, event) -> None:
+        # while hidden, snapshots were taken but not mapped: map the latest now, not at the next step
+        super().showEvent(event)
+        if self.snap is not None:
             self.compute()
 
     def _show_nothing(self) -> None:

@@ -118,3 +118,29 @@ def test_layer_space_maps_a_slice_through_a_table_as_the_output_panel_draws_it(w
     np.testing.assert_allclose(points, trace.A[1], rtol=1e-12)
     assert view.caption.text().startswith("The slice through c and a (the other inputs at their training means)")
     assert view.layer_box.isEnabled()
+
+
+def test_layer_space_hidden_through_an_edit_draws_the_new_network_when_shown(make_window, qtbot):
+    # drawn for a layer of one neuron, hidden, the layer grows: its axes then offered neuron 2 of a
+    # map that still had one row, and choosing it raised an IndexError
+    from explorer.state import AppState
+    window = make_window(AppState().replace(hidden=(1,), activations=("tanh",)))
+    view = window.phase_panels.layer_space
+    dock = window.panel("Layer space")
+    dock.setVisible(True)
+    dock.raise_()
+    qtbot.waitUntil(lambda: view.Z is not None and view.Z.shape[0] == 1, timeout=10_000)
+    dock.setVisible(False)
+    window.post("add_neuron", 0)
+    qtbot.waitUntil(lambda: list(window.snapshot.sizes) == [2, 2, 1], timeout=10_000)
+    qtbot.waitUntil(lambda: view.x_box.count() == 2, timeout=10_000)
+    dock.setVisible(True)
+    dock.raise_()
+    view.x_box.setCurrentIndex(1)
+    assert view.Z.shape[0] == 2
+    trace = network_of(window.snapshot).forward(
+        datasets.feature_matrix(np.asarray(window.snapshot.points_train), window.snapshot.features))
+    _lines, points = view.mapped("A")
+    np.testing.assert_allclose(points, trace.A[1], rtol=1e-12)
+    xs, _ys = view.points.getData()
+    np.testing.assert_allclose(xs, trace.A[1][1], rtol=1e-12)      # neuron 2 along the horizontal axis
