@@ -74,7 +74,9 @@ class LayerSpaceView(QWidget):
         self.stage.setValue(100)
         self.stage.setToolTip("Slide from the affine part (rotate, scale, shear, shift) to the activation's bend")
         srow.addWidget(self.stage, 1)
-        srow.addWidget(QLabel("activated Aˡ"))
+        activated = QLabel("activated Aˡ")
+        activated.setContentsMargins(0, 0, 4, 0)    # the superscript ˡ draws past its measured width
+        srow.addWidget(activated)
         lay.addLayout(srow)
         self.plot = pg.PlotWidget()
         self.plot.setToolTip("The input plane's grid lines and the training points after the chosen layer")
