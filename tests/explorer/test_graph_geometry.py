@@ -89,9 +89,10 @@ def _text_fits(combo):
 def test_the_output_header_shows_its_whole_activation_in_a_small_window(make_window, qtbot):
     # 1280×720 with three hidden layers of a 7-input network: the output's header used to get the
     # width of one column's share and cut "sigmoid" to "sigmoi…"; it may use the strip to its end
+    from engine.datasets import FEATURES
     from explorer.state import AppState
-    win = make_window(AppState().replace(features=("x1", "x2", "x1²", "x2²", "x1·x2", "sin x1", "sin x2"),
-                                         hidden=(8, 8, 5), activations=("tanh",) * 3), size=(1280, 720))
+    win = make_window(AppState().replace(features=FEATURES, hidden=(8, 8, 5), activations=("tanh",) * 3),
+                      size=(1280, 720))
     qtbot.waitUntil(lambda: len(win.snapshot.sizes) == 5, timeout=10_000)
     qtbot.wait(200)
     headers = win.graph._headers
